@@ -1,0 +1,50 @@
+"""`xlm`: the command line. Each sub-command lives beside its flow (`add_cli(subparsers)` in the
+flow module) and runs that flow; with no Prefect server configured, Prefect's ephemeral API is used."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# Flow modules that contribute sub-commands, in the order `xlm --help` lists them.
+COMMAND_MODULES = [
+    "flows.build_dataset",
+    "flows.train_vocab",
+    "flows.pretrain",
+    "flows.evaluate_xnli",
+    "flows.pipeline",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xlm",
+        description="xlm-pipeline: raw dumps -> dataset -> vocabulary -> pretraining -> XNLI.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # that stage is not built yet
+                continue
+            raise
+        module.add_cli(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError, PermissionError) as exc:
+        # Bad input: one clear line, not a traceback.
+        print(f"xlm {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
