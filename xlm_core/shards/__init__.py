@@ -1,0 +1,1 @@
+"""Per-language Parquet shards and the dataset manifest."""
