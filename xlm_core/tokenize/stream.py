@@ -1,0 +1,121 @@
+"""On-disk token streams, shared by the monolingual and the parallel data.
+
+One stream = two files written side by side:
+  `<name>.bin`  token ids (encoder ids, see `xlm_core.vocab.specials`), uint16 or uint32, no header;
+  `<name>.idx`  little-endian int64 offsets into `.bin`, one per document plus a final one (n_docs + 1).
+Document i is `bin[idx[i]:idx[i + 1]]`. Both files are written atomically and their sizes and
+sha256 go into the manifest, so a reader can tell a truncated or altered file from a good one."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from xlm_core.io import atomic_open, fs_and_path, is_local, sha256_file
+
+Verify = Literal["size", "sha256"]
+
+
+class StreamError(ValueError):
+    """A token stream cannot be used as it is on disk."""
+
+
+class CorruptStreamError(StreamError):
+    """A stream file is missing, truncated, or differs from what the manifest recorded."""
+
+
+class VocabMismatchError(StreamError):
+    """The streams were tokenized with a different vocabulary than the one given."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRecord:
+    """What the manifest keeps about one written stream (paths relative to the manifest's dir)."""
+
+    bin: str
+    idx: str
+    documents: int
+    tokens: int
+    bin_bytes: int
+    bin_sha256: str
+    idx_bytes: int
+    idx_sha256: str
+
+    def to_json(self) -> dict:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    @classmethod
+    def from_json(cls, d: dict) -> StreamRecord:
+        return cls(**{name: d[name] for name in cls.__slots__})
+
+
+def write_stream(root: str, name: str, tokens: np.ndarray, offsets: np.ndarray) -> StreamRecord:
+    """Write `{root}/{name}.bin` and `.idx` atomically. `tokens` (n_tokens,) must already have the
+    stream dtype; `offsets` (n_docs + 1,) starts at 0 and ends at n_tokens."""
+    offsets = np.ascontiguousarray(offsets, dtype="<i8")
+    if offsets.ndim != 1 or offsets[0] != 0 or offsets[-1] != len(tokens):
+        raise ValueError(f"offsets of stream {name!r} do not cover its {len(tokens)} tokens")
+    tokens = np.ascontiguousarray(tokens)
+    tok_bytes, idx_bytes = tokens.data, offsets.data
+    # .bin first, .idx second: an .idx on disk implies its .bin was complete when it was written.
+    for suffix, data in ((".bin", tok_bytes), (".idx", idx_bytes)):
+        with atomic_open(f"{root}/{name}{suffix}", "wb") as f:
+            f.write(data)
+    return StreamRecord(
+        bin=f"{name}.bin",
+        idx=f"{name}.idx",
+        documents=len(offsets) - 1,
+        tokens=len(tokens),
+        bin_bytes=tokens.nbytes,
+        bin_sha256=hashlib.sha256(tok_bytes).hexdigest(),
+        idx_bytes=offsets.nbytes,
+        idx_sha256=hashlib.sha256(idx_bytes).hexdigest(),
+    )
+
+
+class TokenStream:
+    """Read-only view of one stream: `tokens` is a memmap, `offsets` an int64 array in memory.
+
+    Checks on open: both files exist with the recorded sizes, the sizes agree with each other and
+    with the dtype, offsets are non-decreasing; `verify="sha256"` also re-hashes both files."""
+
+    def __init__(self, root: str, record: StreamRecord, dtype: np.dtype, *, verify: Verify = "size"):
+        if not is_local(root):
+            raise StreamError(f"token streams are read through memmap and must be local files, got {root!r}")
+        _, root_path = fs_and_path(root)
+        self.record = record
+        self.bin_path = os.path.join(root_path, record.bin)
+        self.idx_path = os.path.join(root_path, record.idx)
+        dtype = np.dtype(dtype)
+        for path, want in ((self.bin_path, record.bin_bytes), (self.idx_path, record.idx_bytes)):
+            if not os.path.isfile(path):
+                raise CorruptStreamError(f"stream file {path} is missing")
+            got = os.path.getsize(path)
+            if got != want:
+                raise CorruptStreamError(f"stream file {path} has {got} bytes, the manifest recorded {want}")
+        if record.bin_bytes != record.tokens * dtype.itemsize or record.idx_bytes != (record.documents + 1) * 8:
+            raise CorruptStreamError(f"manifest record of {self.bin_path} is inconsistent with dtype {dtype}")
+        if verify == "sha256":
+            for path, want in ((self.bin_path, record.bin_sha256), (self.idx_path, record.idx_sha256)):
+                got, _ = sha256_file(path)
+                if got != want:
+                    raise CorruptStreamError(f"stream file {path} has sha256 {got}, the manifest recorded {want}")
+        self.offsets = np.fromfile(self.idx_path, dtype="<i8")  # (n_docs + 1,)
+        if self.offsets[0] != 0 or self.offsets[-1] != record.tokens or np.any(np.diff(self.offsets) < 0):
+            raise CorruptStreamError(f"stream index {self.idx_path} does not describe {self.bin_path}")
+        # An empty file cannot be memmapped; an empty stream is a valid (if useless) shard.
+        if record.tokens:
+            self.tokens = np.memmap(self.bin_path, dtype=dtype, mode="r", shape=(record.tokens,))
+        else:
+            self.tokens = np.zeros(0, dtype=dtype)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def document(self, i: int) -> np.ndarray:
+        """Token ids of document i (a view into the memmap)."""
+        return self.tokens[self.offsets[i] : self.offsets[i + 1]]
