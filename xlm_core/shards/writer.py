@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from xlm_core.document import SCHEMA
@@ -60,7 +61,7 @@ class ShardWriter:
     def write(self, table: pa.Table) -> None:
         if table.num_rows == 0:
             return
-        sizes = pa.compute.binary_length(table.column("text")).to_numpy(zero_copy_only=False)
+        sizes = pc.binary_length(table.column("text")).to_numpy(zero_copy_only=False)
         start = 0
         for i, size in enumerate(sizes):
             self._pending_bytes += int(size)
