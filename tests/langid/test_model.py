@@ -30,7 +30,7 @@ def test_routing_keeps_wanted_languages_and_counts_drops():
     stats = Counter()
     kept = list(identify(docs, lid, frozenset({"en", "de", "ru", "el"}), stats))
     assert [d.language for d in kept] == ["en", "de", "el"]
-    assert stats == Counter({"dropped.lang_not_wanted": 1, "dropped.lang_low_score": 1})
+    assert stats == Counter({"read": 5, "kept": 3, "dropped.lang_not_wanted": 1, "dropped.lang_low_score": 1})
 
 
 def test_wikipedia_keeps_dump_language_and_records_agreement():

@@ -87,8 +87,6 @@ def build_unit(inp: InputFile, spec, layout: BuildLayout, download_config=None) 
     docs = _filter(docs, spec, stats["filters"])
 
     files, totals = _write_by_language(docs, out_dir, uid)
-    for stage, c in stats.items():
-        c.setdefault("read", 0)
     if stats["extract"]["read"] == 0:
         log.warning("%s: no documents could be read", inp.source_file)
     result = UnitResult(

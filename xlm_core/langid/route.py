@@ -33,6 +33,7 @@ def identify(
 
 def _route(batch, lid, languages, stats):
     for doc, (lang, score) in zip(batch, lid.predict([d.text for d in batch])):
+        stats["read"] += 1
         if doc.language:
             # Wikipedia: the dump says what the language is; the score shows how sure LID agrees.
             doc.lang_score = score if lang == doc.language else 0.0
@@ -40,6 +41,7 @@ def _route(batch, lid, languages, stats):
             if doc.language not in languages:
                 stats["dropped.lang_not_wanted"] += 1
                 continue
+            stats["kept"] += 1
             yield doc
             continue
         if lang not in languages:
@@ -49,4 +51,5 @@ def _route(batch, lid, languages, stats):
             stats["dropped.lang_low_score"] += 1
             continue
         doc.language, doc.lang_score = lang, score
+        stats["kept"] += 1
         yield doc
