@@ -14,6 +14,7 @@ import sentencepiece as spm
 
 from xlm_core.io import fs_and_path, sha256_file
 from xlm_core.vocab import specials
+from xlm_core.vocab.proto import read_model_info
 
 MODEL_FILE = "spm.model"  # in a vocab dir written by `train.py`
 HF_MODEL_FILE = "sentencepiece.bpe.model"  # the name XLMRobertaTokenizer looks for
@@ -40,13 +41,9 @@ class Vocabulary:
         self.path = resolve_model_file(path)
         self.sha256, _ = sha256_file(self.path)
         self.sp = spm.SentencePieceProcessor(model_file=self.path)
-        from sentencepiece import sentencepiece_model_pb2 as pb
-
-        proto = pb.ModelProto()
-        with open(self.path, "rb") as f:
-            proto.ParseFromString(f.read())
-        self.model_type: str = pb.TrainerSpec.ModelType.Name(proto.trainer_spec.model_type).lower()
-        self.byte_fallback: bool = proto.trainer_spec.byte_fallback
+        self.info = read_model_info(self.sp.serialized_model_proto())
+        self.model_type: str = self.info.model_type
+        self.byte_fallback: bool = self.info.byte_fallback
         if (self.sp.unk_id(), self.sp.bos_id(), self.sp.eos_id()) != (
             specials.SPM_UNK_ID,
             specials.SPM_BOS_ID,
