@@ -40,7 +40,7 @@ class FilterConfig:
     keep_dropped: bool = False
     """Write dropped documents with their reason to an exclusion Parquet for audit."""
     length_unit: str = "auto"
-    """`words`, `chars`, or `auto` (chars for zh, ja, th and other scripts without spaces)."""
+    """`words`, `chars`, or `auto` (resolved by from_spec: chars for zh, ja, th and other scripts without spaces; words when built directly)."""
 
     min_words: int = 50
     """Fewer words: dropped (`length.too_short`). Gopher: 50."""
