@@ -58,6 +58,8 @@ class Fault:
     """"status" | "cut" | "corrupt" | "ignore_range" | "delay"."""
     times: int | None = 1
     """How many matching requests it affects; None = all."""
+    skip: int = 0
+    """Matching requests let through untouched before it starts (e.g. 1 = from the 2nd on)."""
     status: int = 503
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
@@ -99,9 +101,10 @@ class Faults:
         a HEAD answer has no body, so the client would see a bare 503."""
         return self.status(pattern, 503, times=times, body=S3_SLOWDOWN, headers={"Content-Type": "application/xml"}, method=method)
 
-    def cut(self, pattern: str, after_bytes: int, *, times: int | None = 1, reset: bool = False) -> Fault:
+    def cut(self, pattern: str, after_bytes: int, *, times: int | None = 1, reset: bool = False, skip: int = 0) -> Fault:
         """Send the headers and `after_bytes` of the body, then drop the connection."""
-        return self.add(Fault(pattern=pattern, kind="cut", after_bytes=after_bytes, times=times, reset=reset, method="GET"))
+        return self.add(Fault(pattern=pattern, kind="cut", after_bytes=after_bytes, times=times, reset=reset,
+                              skip=skip, method="GET"))
 
     def corrupt(self, pattern: str, *, times: int | None = None) -> Fault:
         """Serve the right length with one byte flipped (in the middle of the file)."""
@@ -123,9 +126,13 @@ class Faults:
         answers the request alone (first one added wins), so cut/corrupt rules wait for the
         next request."""
         with self._lock:
-            hit = [r for r in self._rules
-                   if (r.times is None or r.times > 0) and r.method in (None, method)
-                   and fnmatch.fnmatchcase(path, r.pattern)]
+            hit = []
+            for r in self._rules:
+                if (r.times is None or r.times > 0) and r.method in (None, method) and fnmatch.fnmatchcase(path, r.pattern):
+                    if r.skip > 0:
+                        r.skip -= 1
+                    else:
+                        hit.append(r)
             status = next((r for r in hit if r.kind == "status"), None)
             if status is not None:
                 hit = [r for r in hit if r.kind == "delay" or r is status]
