@@ -33,7 +33,9 @@ from urllib.parse import quote, unquote, urlsplit
 import pytest
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data_specs" / "samples"
-WIKI_SAMPLES = {p.name.split("wiki-")[0]: p for p in sorted((SAMPLES / "wiki").glob("*wiki-sample-*.xml.bz2"))}
+WIKI_SAMPLES = {
+    p.name.split("wiki-")[0]: p for p in sorted((SAMPLES / "wiki").glob("*wiki-sample-*.xml.bz2"))
+}
 """Real pages-articles excerpts by language code (bn el en hy ja mr nl uk vi)."""
 WET_SAMPLES = sorted((SAMPLES / "commoncrawl").glob("*.warc.wet.gz"))
 """Real WET files (one gzip member per record)."""
@@ -85,13 +87,32 @@ class Faults:
             self._rules.append(fault)
         return fault
 
-    def status(self, pattern: str, status: int = 503, *, times: int | None = 1, retry_after: float | None = None,
-               body: bytes = b"", headers: dict[str, str] | None = None, method: str | None = None) -> Fault:
+    def status(
+        self,
+        pattern: str,
+        status: int = 503,
+        *,
+        times: int | None = 1,
+        retry_after: float | None = None,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        method: str | None = None,
+    ) -> Fault:
         """Answer `status` (e.g. 503, 429, 404) instead of the file."""
         h = dict(headers or {})
         if retry_after is not None:
             h["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
-        return self.add(Fault(pattern=pattern, kind="status", status=status, times=times, body=body, headers=h, method=method))
+        return self.add(
+            Fault(
+                pattern=pattern,
+                kind="status",
+                status=status,
+                times=times,
+                body=body,
+                headers=h,
+                method=method,
+            )
+        )
 
     def not_found(self, pattern: str) -> Fault:
         return self.status(pattern, 404, times=None, body=b"Not Found")
@@ -99,12 +120,30 @@ class Faults:
     def s3_slowdown(self, pattern: str, *, times: int = 1, method: str | None = "GET") -> Fault:
         """The 503 SlowDown S3 answers when throttling (meant for `FaultProxy`). GET by default:
         a HEAD answer has no body, so the client would see a bare 503."""
-        return self.status(pattern, 503, times=times, body=S3_SLOWDOWN, headers={"Content-Type": "application/xml"}, method=method)
+        return self.status(
+            pattern,
+            503,
+            times=times,
+            body=S3_SLOWDOWN,
+            headers={"Content-Type": "application/xml"},
+            method=method,
+        )
 
-    def cut(self, pattern: str, after_bytes: int, *, times: int | None = 1, reset: bool = False, skip: int = 0) -> Fault:
+    def cut(
+        self, pattern: str, after_bytes: int, *, times: int | None = 1, reset: bool = False, skip: int = 0
+    ) -> Fault:
         """Send the headers and `after_bytes` of the body, then drop the connection."""
-        return self.add(Fault(pattern=pattern, kind="cut", after_bytes=after_bytes, times=times, reset=reset,
-                              skip=skip, method="GET"))
+        return self.add(
+            Fault(
+                pattern=pattern,
+                kind="cut",
+                after_bytes=after_bytes,
+                times=times,
+                reset=reset,
+                skip=skip,
+                method="GET",
+            )
+        )
 
     def corrupt(self, pattern: str, *, times: int | None = None) -> Fault:
         """Serve the right length with one byte flipped (in the middle of the file)."""
@@ -128,7 +167,11 @@ class Faults:
         with self._lock:
             hit = []
             for r in self._rules:
-                if (r.times is None or r.times > 0) and r.method in (None, method) and fnmatch.fnmatchcase(path, r.pattern):
+                if (
+                    (r.times is None or r.times > 0)
+                    and r.method in (None, method)
+                    and fnmatch.fnmatchcase(path, r.pattern)
+                ):
                     if r.skip > 0:
                         r.skip -= 1
                     else:
@@ -186,7 +229,11 @@ class _Tracker:
 
     def requests_for(self, path: str, method: str | None = "GET") -> list[Request]:
         with self._lock:
-            return [r for r in self.requests if fnmatch.fnmatchcase(r.path, path) and (method is None or r.method == method)]
+            return [
+                r
+                for r in self.requests
+                if fnmatch.fnmatchcase(r.path, path) and (method is None or r.method == method)
+            ]
 
     def reset_log(self) -> None:
         with self._lock:
@@ -204,8 +251,16 @@ class _Handler(BaseHTTPRequestHandler):
     def tracker(self) -> _Tracker:
         return self.server.tracker  # type: ignore[attr-defined]
 
-    def _send(self, rec: Request, status: int, headers: Mapping[str, str], body: bytes,
-              *, head: bool = False, cut: Fault | None = None) -> None:
+    def _send(
+        self,
+        rec: Request,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        head: bool = False,
+        cut: Fault | None = None,
+    ) -> None:
         rec.status = status
         self.send_response(status)
         for k, v in headers.items():
@@ -226,7 +281,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
         if reset:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -286,7 +343,13 @@ class _FileHandler(_Handler):
         rel = posixpath.normpath(rec.path).lstrip("/")
         target = (root / rel).resolve() if rel not in ("", ".") else root.resolve()
         if root.resolve() not in (target, *target.parents) or not target.exists():
-            self._send(rec, 404, {"Content-Type": "text/html"}, b"<html><body><h1>404 Not Found</h1></body></html>", head=head)
+            self._send(
+                rec,
+                404,
+                {"Content-Type": "text/html"},
+                b"<html><body><h1>404 Not Found</h1></body></html>",
+                head=head,
+            )
             return
         if target.is_dir():
             if not rec.path.endswith("/"):  # nginx/Apache redirect to the slash form
@@ -301,9 +364,13 @@ class _FileHandler(_Handler):
         kinds = {r.kind: r for r in rules}
         if "corrupt" in kinds and data:
             mid = len(data) // 2
-            data = data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1:]
-        headers = {"Content-Type": "application/octet-stream", "ETag": etag, "Last-Modified": last_modified,
-                   "Accept-Ranges": "bytes"}
+            data = data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1 :]
+        headers = {
+            "Content-Type": "application/octet-stream",
+            "ETag": etag,
+            "Last-Modified": last_modified,
+            "Accept-Ranges": "bytes",
+        }
         wanted = None if "ignore_range" in kinds else _parse_range(self.headers.get("Range"), len(data))
         if_range = self.headers.get("If-Range")
         if wanted is not None and if_range and if_range not in (etag, last_modified):
@@ -316,14 +383,16 @@ class _FileHandler(_Handler):
             return
         start, end = wanted
         headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-        self._send(rec, 206, headers, data[start:end + 1], head=head, cut=kinds.get("cut"))
+        self._send(rec, 206, headers, data[start : end + 1], head=head, cut=kinds.get("cut"))
 
 
 def _index_html(url_path: str, directory: Path) -> bytes:
     """An nginx autoindex page, the format of dumps.wikimedia.org and many mirrors."""
     title = html.escape(f"Index of {url_path}")
-    lines = [f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<h1>{title}</h1><hr><pre>"
-             '<a href="../">../</a>']
+    lines = [
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<h1>{title}</h1><hr><pre>"
+        '<a href="../">../</a>'
+    ]
     entries = sorted(directory.iterdir(), key=lambda p: (not p.is_dir(), p.name))
     for p in entries:
         name = p.name + ("/" if p.is_dir() else "")
@@ -354,7 +423,9 @@ class FileServer(_Tracker):
         self._httpd.tracker = self  # type: ignore[attr-defined]
         self._httpd.root = self.root  # type: ignore[attr-defined]
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> FileServer:
         self._thread.start()
@@ -378,7 +449,15 @@ class FileServer(_Tracker):
 # ---------------------------------------------------------------------------------------------
 # S3: moto server, and a proxy in front of it to inject S3 faults
 
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-connection",
+}
 
 
 class _ProxyHandler(_Handler):
@@ -397,13 +476,15 @@ class _ProxyHandler(_Handler):
                 conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
-                out = {k: v for k, v in resp.getheaders() if k.lower() not in _HOP_BY_HOP | {"content-length"}}
+                out = {
+                    k: v for k, v in resp.getheaders() if k.lower() not in _HOP_BY_HOP | {"content-length"}
+                }
             finally:
                 conn.close()
             cut = next((r for r in rules if r.kind == "cut"), None)
             if any(r.kind == "corrupt" for r in rules) and data and self.command == "GET":
                 mid = len(data) // 2
-                data = data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1:]
+                data = data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1 :]
             out["Content-Length"] = resp.getheader("Content-Length") or str(len(data))
             self._send(rec, resp.status, out, data, head=self.command == "HEAD", cut=cut)
         finally:
@@ -423,7 +504,9 @@ class FaultProxy(_Tracker):
         self._httpd.tracker = self  # type: ignore[attr-defined]
         self._httpd.upstream = (u.hostname, u.port)  # type: ignore[attr-defined]
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> FaultProxy:
         self._thread.start()
@@ -477,8 +560,11 @@ class S3Server:
 
         env = self.env()
         return boto3.client(
-            "s3", endpoint_url=self.endpoint_url, region_name=self.region,
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         )
 
     def create_bucket(self, name: str | None = None) -> str:
@@ -537,7 +623,12 @@ class DumpMirror:
 
 def _digests(path: Path) -> tuple[int, str, str, str]:
     data = path.read_bytes()
-    return len(data), hashlib.md5(data).hexdigest(), hashlib.sha1(data).hexdigest(), hashlib.sha256(data).hexdigest()
+    return (
+        len(data),
+        hashlib.md5(data).hexdigest(),
+        hashlib.sha1(data).hexdigest(),
+        hashlib.sha256(data).hexdigest(),
+    )
 
 
 def _place(src: Path, dst: Path) -> None:
@@ -554,7 +645,9 @@ def _updated(date: str, hours: int) -> str:
     return d.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _write_dump(root: Path, lang: str, date: str, payloads: Sequence[Path], *, done: bool) -> tuple[list[MirrorFile], list[MirrorFile]]:
+def _write_dump(
+    root: Path, lang: str, date: str, payloads: Sequence[Path], *, done: bool
+) -> tuple[list[MirrorFile], list[MirrorFile]]:
     """One dump directory with its files and a dumpstatus.json shaped like the real one."""
     wiki = f"{lang}wiki"
     base = root / wiki / date
@@ -587,7 +680,11 @@ def _write_dump(root: Path, lang: str, date: str, payloads: Sequence[Path], *, d
                 continue
             size, md5, sha1, sha256 = _digests(dst)
             files[name] = {"size": size, "url": f"/{wiki}/{date}/{name}", "md5": md5, "sha1": sha1}
-            described.append(MirrorFile(name=name, relpath=f"{wiki}/{date}/{name}", size=size, md5=md5, sha1=sha1, sha256=sha256))
+            described.append(
+                MirrorFile(
+                    name=name, relpath=f"{wiki}/{date}/{name}", size=size, md5=md5, sha1=sha1, sha256=sha256
+                )
+            )
         state = "done" if done else "in-progress"
         return {"status": state, "updated": _updated(date, hours), "files": files}, described
 
@@ -597,8 +694,11 @@ def _write_dump(root: Path, lang: str, date: str, payloads: Sequence[Path], *, d
     (base / stats).write_bytes(gzip.compress(b"-- site_stats\n"))
     status = {
         "jobs": {
-            "sitestatstable": {"status": "done", "updated": _updated(date, 1), "files": {
-                stats: {"size": (base / stats).stat().st_size, "url": f"/{wiki}/{date}/{stats}"}}},
+            "sitestatstable": {
+                "status": "done",
+                "updated": _updated(date, 1),
+                "files": {stats: {"size": (base / stats).stat().st_size, "url": f"/{wiki}/{date}/{stats}"}},
+            },
             "xmlstubsdump": {"status": "done", "updated": _updated(date, 5), "files": {}},
             "articlesdump": articles_job,
             "articlesmultistreamdump": multi_job,
@@ -670,7 +770,9 @@ def make_cc_mirror(
         _place(sources[i % len(sources)], dst)
         size, md5, sha1, sha256 = _digests(dst)
         paths.append(rel)
-        files[rel] = MirrorFile(name=posixpath.basename(rel), relpath=rel, size=size, md5=md5, sha1=sha1, sha256=sha256)
+        files[rel] = MirrorFile(
+            name=posixpath.basename(rel), relpath=rel, size=size, md5=md5, sha1=sha1, sha256=sha256
+        )
     listing = root / "crawl-data" / crawl / "wet.paths.gz"
     listing.write_bytes(gzip.compress(("\n".join(paths) + "\n").encode()))
     return CCMirror(root=root, crawl=crawl, paths=paths, files=files)
@@ -717,7 +819,24 @@ def s3_proxy(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[F
 
 
 __all__ = [
-    "CCMirror", "DumpMirror", "Fault", "FaultProxy", "Faults", "FileServer", "MirrorFile", "Request",
-    "S3Server", "S3_SLOWDOWN", "SAMPLES", "WET_SAMPLES", "WIKI_SAMPLES", "http_server", "make_cc_mirror",
-    "make_dump_mirror", "moto_server", "s3_bucket", "s3_proxy", "s3_server",
+    "CCMirror",
+    "DumpMirror",
+    "Fault",
+    "FaultProxy",
+    "Faults",
+    "FileServer",
+    "MirrorFile",
+    "Request",
+    "S3Server",
+    "S3_SLOWDOWN",
+    "SAMPLES",
+    "WET_SAMPLES",
+    "WIKI_SAMPLES",
+    "http_server",
+    "make_cc_mirror",
+    "make_dump_mirror",
+    "moto_server",
+    "s3_bucket",
+    "s3_proxy",
+    "s3_server",
 ]

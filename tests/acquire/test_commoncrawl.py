@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.acquire.helpers import FAST
@@ -29,7 +28,9 @@ def test_sample_is_deterministic_spread_and_prefix_stable(mirror):
     tree, url = mirror
     five = discover_commoncrawl(url, CRAWL, max_files=5, seed=7, config=FAST)
     assert five == discover_commoncrawl(url, CRAWL, max_files=5, seed=7, config=FAST)
-    assert [f.uri for f in five] == sorted((f.uri for f in five), key=[f"{url}/{p}" for p in tree.paths].index)
+    assert [f.uri for f in five] == sorted(
+        (f.uri for f in five), key=[f"{url}/{p}" for p in tree.paths].index
+    )
     three = discover_commoncrawl(url, CRAWL, max_files=3, seed=7, config=FAST)
     assert {f.uri for f in three} <= {f.uri for f in five}
     assert len({"/".join(f.uri.split("/")[-3:-2]) for f in five}) > 1  # more than one segment
@@ -46,7 +47,7 @@ def test_discovered_files_download_with_size_from_the_server(mirror, tmp_path):
     tree, url = mirror
     files = discover_commoncrawl(url, CRAWL, max_files=2, config=FAST)
     got = download_many(requests_for(files, str(tmp_path / "raw")), FAST)
-    for f, g in zip(files, got):
+    for f, g in zip(files, got, strict=True):
         want = tree.files[f.uri.removeprefix(url + "/")]
         assert (g.size, g.sha256) == (want.size, want.sha256)
 

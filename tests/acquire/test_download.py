@@ -24,7 +24,9 @@ def served(http_server):
 
 def test_download_verifies_and_publishes(served, tmp_path):
     dest = tmp_path / "out" / "en.xml.bz2"
-    got = download(served, str(dest), expected_size=len(PAYLOAD), checksums={"md5": md5(PAYLOAD)}, config=FAST)
+    got = download(
+        served, str(dest), expected_size=len(PAYLOAD), checksums={"md5": md5(PAYLOAD)}, config=FAST
+    )
     assert dest.read_bytes() == PAYLOAD
     assert (got.path, got.size, got.sha256) == (str(dest), len(PAYLOAD), sha256(PAYLOAD))
     assert got.checksums == {"md5": md5(PAYLOAD)} and not got.skipped
@@ -48,7 +50,9 @@ def test_cut_connection_resumes_with_range_and_fetches_only_the_rest(http_server
 def test_part_left_by_an_earlier_run_is_resumed(http_server, served, tmp_path):
     dest = tmp_path / "en.bz2"
     (tmp_path / "en.bz2.part").write_bytes(PAYLOAD[:100_000])
-    got = download(served, str(dest), expected_size=len(PAYLOAD), checksums={"md5": md5(PAYLOAD)}, config=FAST)
+    got = download(
+        served, str(dest), expected_size=len(PAYLOAD), checksums={"md5": md5(PAYLOAD)}, config=FAST
+    )
     assert dest.read_bytes() == PAYLOAD
     (req,) = http_server.requests_for("/" + REL)
     assert req.range == "bytes=100000-" and req.status == 206

@@ -16,8 +16,14 @@ def _files(http_server, tmp_path, n):
         data = bytes([i]) * (10_000 + i)
         publish(http_server.root, f"f{i}.bin", data)
         payloads.append(data)
-        items.append(DownloadRequest(uri=http_server.url_for(f"f{i}.bin"), dest=str(tmp_path / "out" / f"f{i}.bin"),
-                                     expected_size=len(data), checksums={"md5": md5(data)}))
+        items.append(
+            DownloadRequest(
+                uri=http_server.url_for(f"f{i}.bin"),
+                dest=str(tmp_path / "out" / f"f{i}.bin"),
+                expected_size=len(data),
+                checksums={"md5": md5(data)},
+            )
+        )
     return items, payloads
 
 

@@ -25,8 +25,13 @@ def s3_uri(s3_server, s3_bucket):
 
 def test_s3_download_with_endpoint_from_env(s3_uri, tmp_path):
     assert os.environ["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
-    got = download(s3_uri, str(tmp_path / "a.wet.gz"), expected_size=len(PAYLOAD),
-                   checksums={"md5": md5(PAYLOAD)}, config=CONFIG)
+    got = download(
+        s3_uri,
+        str(tmp_path / "a.wet.gz"),
+        expected_size=len(PAYLOAD),
+        checksums={"md5": md5(PAYLOAD)},
+        config=CONFIG,
+    )
     assert (tmp_path / "a.wet.gz").read_bytes() == PAYLOAD
     assert got.sha256 == sha256(PAYLOAD) and got.transferred == len(PAYLOAD)
     assert os.listdir(tmp_path) == ["a.wet.gz"]

@@ -27,7 +27,9 @@ def normalise_checksums(checksums: dict[str, str] | None) -> dict[str, str]:
     return out
 
 
-def hash_file(path: str, algorithms: tuple[str, ...], chunk_size: int = 1 << 20) -> tuple[int, dict[str, str]]:
+def hash_file(
+    path: str, algorithms: tuple[str, ...], chunk_size: int = 1 << 20
+) -> tuple[int, dict[str, str]]:
     """(size, {algorithm: hex digest}) of a local file, in one streamed pass."""
     hashers = {a: hashlib.new(a) for a in algorithms}
     size = 0
@@ -57,5 +59,7 @@ def verify_file(
     size, digests = hash_file(path, algorithms, chunk_size)
     for algo, expected in sorted(checksums.items()):
         if digests[algo] != expected:
-            raise ChecksumMismatch(uri=uri, path=path, algorithm=algo, expected=expected, actual=digests[algo])
+            raise ChecksumMismatch(
+                uri=uri, path=path, algorithm=algo, expected=expected, actual=digests[algo]
+            )
     return size, digests

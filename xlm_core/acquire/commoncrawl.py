@@ -59,11 +59,15 @@ def discover_commoncrawl(
     try:
         raw = read_bytes(url, config=config)
     except DownloadError as exc:
-        raise DiscoveryError(f"cannot read {url} (expected the gzip list of {kind} paths of {crawl}): {exc}", url=url) from exc
+        raise DiscoveryError(
+            f"cannot read {url} (expected the gzip list of {kind} paths of {crawl}): {exc}", url=url
+        ) from exc
     try:
         text = gzip.decompress(raw).decode("utf-8")
     except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise DiscoveryError(f"{url} is not gzip UTF-8 text (expected one path per line): {exc}", url=url) from exc
+        raise DiscoveryError(
+            f"{url} is not gzip UTF-8 text (expected one path per line): {exc}", url=url
+        ) from exc
     paths = [line.strip() for line in text.splitlines() if line.strip()]
     if not paths:
         raise DiscoveryError(f"{url} lists no paths", url=url)
@@ -71,4 +75,7 @@ def discover_commoncrawl(
     if len(set(names)) != len(names):
         # Names become local file names; Common Crawl's are unique within a crawl.
         raise DiscoveryError(f"{url} lists several files with the same name", url=url)
-    return [RemoteFile(uri=join_uri(mirror, p), name=posixpath.basename(p)) for p in choose(paths, max_files, seed)]
+    return [
+        RemoteFile(uri=join_uri(mirror, p), name=posixpath.basename(p))
+        for p in choose(paths, max_files, seed)
+    ]

@@ -66,7 +66,7 @@ def _is_http(uri: str) -> bool:
 
 def _local_path(uri: str) -> str | None:
     if uri.startswith("file://"):
-        return uri[len("file://"):]
+        return uri[len("file://") :]
     return None if "://" in uri else uri
 
 
@@ -104,10 +104,14 @@ def download(
     if _is_http(uri):
         with http_source.make_client(config) as client:
             source = http_source.HttpSource(uri, client, config)
-            call_with_retries(lambda: source.fetch(part), uri=uri, config=config, is_transient=http_source.is_transient)
+            call_with_retries(
+                lambda: source.fetch(part), uri=uri, config=config, is_transient=http_source.is_transient
+            )
     else:
         source = fsspec_source.FsspecSource(uri, config)
-        call_with_retries(lambda: source.fetch(part), uri=uri, config=config, is_transient=fsspec_source.is_transient)
+        call_with_retries(
+            lambda: source.fetch(part), uri=uri, config=config, is_transient=fsspec_source.is_transient
+        )
 
     try:
         size, digests = verify_file(
@@ -120,8 +124,12 @@ def download(
     part.finish(dest)
     log.info("%s -> %s (%d bytes, %d transferred)", uri, dest, size, source.transferred)
     return Downloaded(
-        uri=uri, path=dest, size=size, sha256=digests["sha256"],
-        checksums={a: digests[a] for a in wanted}, transferred=source.transferred,
+        uri=uri,
+        path=dest,
+        size=size,
+        sha256=digests["sha256"],
+        checksums={a: digests[a] for a in wanted},
+        transferred=source.transferred,
     )
 
 
@@ -130,10 +138,16 @@ def _verify_in_place(
 ) -> Downloaded:
     if not os.path.isfile(path):
         raise DownloadError(f"{uri}: no such local file", uri=uri, status=404)
-    size, digests = verify_file(path, uri=uri, expected_size=expected_size, checksums=wanted, chunk_size=config.chunk_size)
+    size, digests = verify_file(
+        path, uri=uri, expected_size=expected_size, checksums=wanted, chunk_size=config.chunk_size
+    )
     return Downloaded(
-        uri=uri, path=path, size=size, sha256=digests["sha256"],
-        checksums={a: digests[a] for a in wanted}, skipped=True,
+        uri=uri,
+        path=path,
+        size=size,
+        sha256=digests["sha256"],
+        checksums={a: digests[a] for a in wanted},
+        skipped=True,
     )
 
 
@@ -142,18 +156,26 @@ def _existing(
 ) -> Downloaded | None:
     """A Downloaded for a `dest` that already holds the right file, else None (fetch again)."""
     try:
-        size, digests = verify_file(dest, uri=uri, expected_size=expected_size, checksums=wanted, chunk_size=config.chunk_size)
+        size, digests = verify_file(
+            dest, uri=uri, expected_size=expected_size, checksums=wanted, chunk_size=config.chunk_size
+        )
     except (SizeMismatch, ChecksumMismatch) as exc:
         log.warning("%s exists but does not match (%s); downloading again", dest, exc)
         return None
     log.info("%s: already complete at %s, skipped", uri, dest)
     return Downloaded(
-        uri=uri, path=dest, size=size, sha256=digests["sha256"],
-        checksums={a: digests[a] for a in wanted}, skipped=True,
+        uri=uri,
+        path=dest,
+        size=size,
+        sha256=digests["sha256"],
+        checksums={a: digests[a] for a in wanted},
+        skipped=True,
     )
 
 
-def download_many(items: Iterable[DownloadRequest], config: DownloadConfig = DownloadConfig()) -> list[Downloaded]:
+def download_many(
+    items: Iterable[DownloadRequest], config: DownloadConfig = DownloadConfig()
+) -> list[Downloaded]:
     """Download every item with at most `config.max_concurrency` transfers at once.
 
     Results come in input order. On the first failure the items not yet started are cancelled,
@@ -183,7 +205,10 @@ def requests_for(files: Iterable[RemoteFile], dest_dir: str) -> list[DownloadReq
     whatever the mirror published (size, md5, sha1)."""
     return [
         DownloadRequest(
-            uri=f.uri, dest=os.path.join(dest_dir, f.name), expected_size=f.size, checksums=f.checksums or None
+            uri=f.uri,
+            dest=os.path.join(dest_dir, f.name),
+            expected_size=f.size,
+            checksums=f.checksums or None,
         )
         for f in files
     ]

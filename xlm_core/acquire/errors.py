@@ -50,9 +50,7 @@ class DiscoveryError(Exception):
 class TransientError(Exception):
     """A failure worth retrying (HTTP 429/5xx, truncated body). Internal to the retry loop."""
 
-    def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
-    ) -> None:
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after

@@ -16,8 +16,14 @@ log = logging.getLogger(__name__)
 
 # S3 error codes that mean "try again later" (AWS S3 error responses list).
 _S3_TRANSIENT_CODES = {
-    "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling",
-    "ThrottlingException", "RequestLimitExceeded", "OperationAborted",
+    "SlowDown",
+    "ServiceUnavailable",
+    "InternalError",
+    "RequestTimeout",
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "OperationAborted",
 }
 # s3fs turns ClientErrors into OSErrors; these errnos are what it uses for throttling and 5xx.
 _TRANSIENT_ERRNOS = {errno.EBUSY, errno.EREMOTEIO, errno.ETIMEDOUT, errno.ECONNRESET, errno.EAGAIN}
@@ -33,14 +39,15 @@ def open_filesystem(uri: str, config: DownloadConfig) -> tuple[fsspec.AbstractFi
     fs = s3fs.S3FileSystem(
         # A fresh instance: fsspec's cache would pin an endpoint read from an older environment.
         skip_instance_cache=True,
-        # Our retry loop is the only one, so attempts and backoff are what DownloadConfig says.
-        retries=1,
         config_kwargs={
             "retries": {"total_max_attempts": 1},
             "connect_timeout": config.timeout,
             "read_timeout": config.timeout,
         },
     )
+    # Our retry loop is the only one (s3fs and botocore retry too by default), so attempts and
+    # backoff are what DownloadConfig says. s3fs reads this attribute, not an init argument.
+    fs.retries = 1
     return fs, uri.split("://", 1)[1]
 
 
@@ -64,7 +71,8 @@ def is_transient(exc: BaseException) -> bool:
             status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             return code in _S3_TRANSIENT_CODES or status == 429 or status >= 500
         if type(e).__module__.startswith(("botocore", "aiobotocore", "aiohttp")) and (
-            "Connection" in type(e).__name__ or "Timeout" in type(e).__name__
+            "Connection" in type(e).__name__
+            or "Timeout" in type(e).__name__
             or type(e).__name__ in {"HTTPClientError", "ClientPayloadError", "ServerDisconnectedError"}
         ):
             return True
@@ -103,7 +111,9 @@ class FsspecSource:
         if info.get("type") == "directory":
             raise IsADirectoryError(f"{self.uri} is a directory")
         total = int(info["size"])
-        validator = info.get("ETag") or info.get("etag") or str(info.get("mtime") or info.get("LastModified") or "")
+        validator = (
+            info.get("ETag") or info.get("etag") or str(info.get("mtime") or info.get("LastModified") or "")
+        )
         offset = part.size()
         if offset and (part.validator(self.uri) != validator or offset > total):
             log.warning("%s: changed since the part was started; restarting from byte 0", self.uri)

@@ -56,7 +56,9 @@ def check_status(response: httpx.Response, uri: str) -> None:
         return
     what = f"HTTP {status} {response.reason_phrase} for {uri}"
     if status in _TRANSIENT_STATUS or status >= 500:
-        raise TransientError(what, status=status, retry_after=_retry_after(response.headers.get("Retry-After")))
+        raise TransientError(
+            what, status=status, retry_after=_retry_after(response.headers.get("Retry-After"))
+        )
     hint = {404: "the file is not on the mirror", 403: "access denied", 410: "the file is gone"}.get(status)
     raise DownloadError(f"{what} ({hint + '; ' if hint else ''}not retried)", uri=uri, status=status)
 
@@ -86,8 +88,10 @@ class HttpSource:
                 return
             check_status(response, self.uri)
             total = self._open_part(response, part, offset)
-            with (part.append() if response.status_code == 206 else self._restart(response, part)) as out:
-                for chunk in response.iter_raw(self.config.chunk_size):
+            with part.append() if response.status_code == 206 else self._restart(response, part) as out:
+                # No chunk_size: httpx would hold up to chunk_size bytes back, and a connection
+                # cut would lose them instead of leaving them in the part for the resume.
+                for chunk in response.iter_raw():
                     out.write(chunk)
                     self.transferred += len(chunk)
         if total is not None and part.size() != total:
@@ -106,7 +110,9 @@ class HttpSource:
             log.info("%s: resuming at byte %d", self.uri, offset)
             return None if m.group(3) == "*" else int(m.group(3))
         if offset:
-            log.warning("%s: server ignored Range (HTTP %d); restarting from byte 0", self.uri, response.status_code)
+            log.warning(
+                "%s: server ignored Range (HTTP %d); restarting from byte 0", self.uri, response.status_code
+            )
         length = response.headers.get("Content-Length")
         return int(length) if length and length.isdigit() else None
 

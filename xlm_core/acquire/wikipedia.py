@@ -49,7 +49,9 @@ def read_dumpstatus(mirror: str, lang: str, dump: str, *, config: DownloadConfig
     try:
         status = json.loads(raw)
     except ValueError as exc:
-        raise DiscoveryError(f"{url} is not JSON (expected a Wikimedia dumpstatus.json): {exc}", url=url) from exc
+        raise DiscoveryError(
+            f"{url} is not JSON (expected a Wikimedia dumpstatus.json): {exc}", url=url
+        ) from exc
     if not isinstance(status, dict) or not isinstance(status.get("jobs"), dict):
         raise DiscoveryError(f'{url} has no "jobs" object (expected a Wikimedia dumpstatus.json)', url=url)
     return status
@@ -60,7 +62,9 @@ def _job_status(status: dict, job: str) -> str:
     return entry.get("status", "missing") if isinstance(entry, dict) else "missing"
 
 
-def resolve_latest(mirror: str, lang: str, *, multistream: bool = False, config: DownloadConfig = DownloadConfig()) -> str:
+def resolve_latest(
+    mirror: str, lang: str, *, multistream: bool = False, config: DownloadConfig = DownloadConfig()
+) -> str:
     """Newest YYYYMMDD dump directory of `{mirror}/{lang}wiki/` whose articles job is "done".
 
     Newer dumps still running (or failed) are skipped: their file lists are incomplete and
@@ -69,7 +73,9 @@ def resolve_latest(mirror: str, lang: str, *, multistream: bool = False, config:
     try:
         names = list_names(index, config=config)
     except DownloadError as exc:
-        raise DiscoveryError(f"cannot list {index} (expected an index of YYYYMMDD dump directories): {exc}", url=index) from exc
+        raise DiscoveryError(
+            f"cannot list {index} (expected an index of YYYYMMDD dump directories): {exc}", url=index
+        ) from exc
     dates = sorted((n for n in names if _DUMP_DATE.fullmatch(n)), reverse=True)
     if not dates:
         raise DiscoveryError(f"{index} lists no YYYYMMDD dump directories (found {names[:10]})", url=index)
