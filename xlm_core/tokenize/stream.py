@@ -53,28 +53,65 @@ class StreamRecord:
         return cls(**{name: d[name] for name in cls.__slots__})
 
 
+class StreamWriter:
+    """Append documents to `{root}/{name}.bin`, then `close()` writes `.idx` and returns the record.
+
+    The `.bin` goes to a temp name and is renamed on close, then the `.idx` is written the same
+    way: an `.idx` on disk implies its `.bin` was complete. Nothing is left behind on error."""
+
+    def __init__(self, root: str, name: str, dtype: np.dtype):
+        self.root, self.name, self.dtype = root, name, np.dtype(dtype)
+        self._cm = atomic_open(f"{root}/{name}.bin", "wb")
+        self._f = self._cm.__enter__()
+        self._hash = hashlib.sha256()
+        self._lengths: list[np.ndarray] = []
+        self._tokens = 0
+
+    def write(self, tokens: np.ndarray, offsets: np.ndarray) -> None:
+        """A batch of documents: `tokens` (n,) in the stream dtype, `offsets` (docs + 1,) from 0."""
+        if tokens.dtype != self.dtype or offsets[0] != 0 or offsets[-1] != len(tokens):
+            raise ValueError(f"batch for stream {self.name!r} has dtype {tokens.dtype} or bad offsets")
+        data = np.ascontiguousarray(tokens).data
+        self._f.write(data)
+        self._hash.update(data)
+        self._lengths.append(np.diff(offsets))
+        self._tokens += len(tokens)
+
+    def close(self) -> StreamRecord:
+        self._cm.__exit__(None, None, None)
+        lengths = np.concatenate(self._lengths) if self._lengths else np.zeros(0, np.int64)
+        offsets = np.zeros(len(lengths) + 1, dtype="<i8")
+        np.cumsum(lengths, out=offsets[1:])
+        idx = offsets.data
+        with atomic_open(f"{self.root}/{self.name}.idx", "wb") as f:
+            f.write(idx)
+        return StreamRecord(
+            bin=f"{self.name}.bin",
+            idx=f"{self.name}.idx",
+            documents=len(lengths),
+            tokens=self._tokens,
+            bin_bytes=self._tokens * self.dtype.itemsize,
+            bin_sha256=self._hash.hexdigest(),
+            idx_bytes=offsets.nbytes,
+            idx_sha256=hashlib.sha256(idx).hexdigest(),
+        )
+
+    def abort(self) -> None:
+        self._cm.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+    def __enter__(self) -> StreamWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()
+
+
 def write_stream(root: str, name: str, tokens: np.ndarray, offsets: np.ndarray) -> StreamRecord:
-    """Write `{root}/{name}.bin` and `.idx` atomically. `tokens` (n_tokens,) must already have the
-    stream dtype; `offsets` (n_docs + 1,) starts at 0 and ends at n_tokens."""
-    offsets = np.ascontiguousarray(offsets, dtype="<i8")
-    if offsets.ndim != 1 or offsets[0] != 0 or offsets[-1] != len(tokens):
-        raise ValueError(f"offsets of stream {name!r} do not cover its {len(tokens)} tokens")
-    tokens = np.ascontiguousarray(tokens)
-    tok_bytes, idx_bytes = tokens.data, offsets.data
-    # .bin first, .idx second: an .idx on disk implies its .bin was complete when it was written.
-    for suffix, data in ((".bin", tok_bytes), (".idx", idx_bytes)):
-        with atomic_open(f"{root}/{name}{suffix}", "wb") as f:
-            f.write(data)
-    return StreamRecord(
-        bin=f"{name}.bin",
-        idx=f"{name}.idx",
-        documents=len(offsets) - 1,
-        tokens=len(tokens),
-        bin_bytes=tokens.nbytes,
-        bin_sha256=hashlib.sha256(tok_bytes).hexdigest(),
-        idx_bytes=offsets.nbytes,
-        idx_sha256=hashlib.sha256(idx_bytes).hexdigest(),
-    )
+    """Write one whole stream at once (see `StreamWriter`)."""
+    with StreamWriter(root, name, tokens.dtype) as w:
+        w.write(tokens, np.asarray(offsets, dtype=np.int64))
+        return w.close()
 
 
 class TokenStream:

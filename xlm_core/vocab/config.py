@@ -37,10 +37,10 @@ SPEC_SCHEMA: dict = {
         },
         "character_coverage": {
             "type": "number",
-            "minimum": 0.9,
+            "minimum": 0.98,
             "maximum": 1,
             "default": 0.9995,
-            "description": "Share of characters the vocabulary must cover (rarer ones become <unk> or bytes).",
+            "description": "Share of characters the vocabulary must cover (rarer ones become <unk> or bytes); SentencePiece accepts 0.98-1.",
         },
         "byte_fallback": {
             "type": "boolean",

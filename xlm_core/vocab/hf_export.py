@@ -68,9 +68,9 @@ def build_tokenizer(vocab: Vocabulary) -> Tokenizer:
     tok.pre_tokenizer = pre_tokenizers.Sequence(
         [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")]
     )
-    metaspace = decoders.Metaspace(replacement="▁", prepend_scheme="always")
-    tok.decoder = (
-        decoders.Sequence([decoders.ByteFallback(), decoders.Fuse(), metaspace]) if vocab.byte_fallback else metaspace
+    # SentencePiece decoding: "▁" -> " ", byte pieces -> UTF-8, drop the dummy-prefix space.
+    tok.decoder = decoders.Sequence(
+        [decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)]
     )
     tok.post_processor = processors.TemplateProcessing(
         single=f"{specials.BOS} $A {specials.EOS}",

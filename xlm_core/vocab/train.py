@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
+import io
 import re
-import tempfile
+from collections.abc import Iterator
 
 import sentencepiece as spm
 
-from xlm_core.io import atomic_open, fs_and_path, is_local, join, sha256_file
+from xlm_core.io import atomic_open, fs_and_path, join, sha256_file
 from xlm_core.vocab import specials
 from xlm_core.vocab.config import VocabConfig
 from xlm_core.vocab.model import MODEL_FILE
@@ -17,6 +17,15 @@ from xlm_core.vocab.model import MODEL_FILE
 log = logging.getLogger(__name__)
 
 _TOO_LARGE = re.compile(r"Vocabulary size too high \((\d+)\)\. Please set it to a value <= (\d+)")
+_TOO_SMALL = re.compile(r"Vocabulary size is smaller than required_chars\. (\d+) vs (\d+)")
+
+
+def _lines(uris: list[str]) -> Iterator[str]:
+    for uri in uris:
+        fs, path = fs_and_path(uri)
+        with fs.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                yield line.rstrip("\n")
 
 
 def train_sentencepiece(inputs: list[str], out_dir: str, config: VocabConfig) -> dict:
@@ -24,47 +33,51 @@ def train_sentencepiece(inputs: list[str], out_dir: str, config: VocabConfig) ->
 
     Returns {"model": uri, "sha256", "spm_size", "vocab_size"}. A vocabulary larger than the text
     supports raises ValueError naming `vocab.vocab_size` and the largest size that would work."""
-    local_inputs = []
-    for uri in inputs:
-        if not is_local(uri):
-            raise ValueError(f"SentencePiece reads local files; sample to a local --out, got {uri!r}")
-        local_inputs.append(fs_and_path(uri)[1])
     spm.set_random_generator_seed(config.seed)
-    with tempfile.TemporaryDirectory(prefix="spm-") as tmp:
-        prefix = os.path.join(tmp, "spm")
-        try:
-            spm.SentencePieceTrainer.train(
-                input=local_inputs,
-                model_prefix=prefix,
-                model_type=config.model_type,
-                vocab_size=config.vocab_size,
-                character_coverage=config.character_coverage,
-                byte_fallback=config.byte_fallback,
-                num_threads=config.threads,
-                unk_id=specials.SPM_UNK_ID,
-                bos_id=specials.SPM_BOS_ID,
-                eos_id=specials.SPM_EOS_ID,
-                pad_id=-1,  # the encoder's <pad> (id 1) lives outside the spm model, as in XLM-R
-                input_sentence_size=0,  # the α-sampling already chose the sentences: use them all
-                max_sentence_length=config.max_sentence_bytes,
-                normalization_rule_name="nmt_nfkc",
-                hard_vocab_limit=True,
-                minloglevel=2,
-            )
-        except RuntimeError as exc:
-            m = _TOO_LARGE.search(str(exc))
-            if m:
-                raise ValueError(
-                    f"vocab.vocab_size: {config.vocab_size} is more than the sampled text supports "
-                    f"(at most {m.group(2)} for model_type {config.model_type}); lower it or raise vocab.sentences"
-                ) from exc
-            raise ValueError(f"SentencePiece training failed: {exc}") from exc
-        for suffix in (".model", ".vocab"):
-            with open(prefix + suffix, "rb") as src, atomic_open(join(out_dir, f"spm{suffix}"), "wb") as dst:
-                dst.write(src.read())
+    model = io.BytesIO()
+    try:
+        # Sentences through an iterator and the model into memory: with `input=`/`model_prefix=`
+        # spm records those paths in the model, and the same vocabulary would hash differently.
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=_lines(inputs),
+            model_writer=model,
+            model_type=config.model_type,
+            vocab_size=config.vocab_size,
+            character_coverage=config.character_coverage,
+            byte_fallback=config.byte_fallback,
+            num_threads=config.threads,
+            unk_id=specials.SPM_UNK_ID,
+            bos_id=specials.SPM_BOS_ID,
+            eos_id=specials.SPM_EOS_ID,
+            pad_id=-1,  # the encoder's <pad> (id 1) lives outside the spm model, as in XLM-R
+            input_sentence_size=0,  # the α-sampling already chose the sentences: use them all
+            max_sentence_length=config.max_sentence_bytes,
+            normalization_rule_name="nmt_nfkc",
+            hard_vocab_limit=True,
+            minloglevel=2,
+        )
+    except RuntimeError as exc:
+        m = _TOO_LARGE.search(str(exc))
+        if m:
+            raise ValueError(
+                f"vocab.vocab_size: {config.vocab_size} is more than the sampled text supports "
+                f"(at most {m.group(2)} for model_type {config.model_type}); lower it or raise vocab.sentences"
+            ) from exc
+        m = _TOO_SMALL.search(str(exc))
+        if m:
+            raise ValueError(
+                f"vocab.vocab_size: {config.vocab_size} is below the {m.group(2)} pieces that "
+                f"vocab.character_coverage {config.character_coverage} requires; raise it or lower the coverage"
+            ) from exc
+        raise ValueError(f"SentencePiece training failed: {exc}") from exc
+    with atomic_open(join(out_dir, MODEL_FILE), "wb") as f:
+        f.write(model.getvalue())
+    sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    # spm.vocab as spm writes it (piece <TAB> score), for people reading the vocabulary.
+    with atomic_open(join(out_dir, "spm.vocab"), "wb") as f:
+        f.write("".join(f"{sp.id_to_piece(i)}\t{sp.get_score(i):g}\n" for i in range(sp.get_piece_size())).encode())
     model_uri = join(out_dir, MODEL_FILE)
     sha, _ = sha256_file(model_uri)
-    sp = spm.SentencePieceProcessor(model_file=fs_and_path(model_uri)[1])
     log.info("trained %s vocabulary: %d pieces, sha256 %s", config.model_type, sp.get_piece_size(), sha[:12])
     return {
         "model": model_uri,

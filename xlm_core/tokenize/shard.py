@@ -1,0 +1,90 @@
+"""Tokenize one dataset shard into one token stream (the unit of work of the tokenize stage).
+
+`{out}/{lang}/part-NNNNN.bin|.idx` mirrors `{dataset}/{lang}/part-NNNNN.parquet`; every document
+is followed by `</s>`. Documents with only whitespace are skipped (counted). When the stream
+is written, `part-NNNNN.done.json` records it together with the source shard's sha256 and the
+vocabulary's: a re-run skips a shard whose marker matches both and whose files have the recorded
+sizes, and redoes it otherwise, so a killed run resumes without loss or duplicates."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from xlm_core.io import exists, fs_and_path, join, read_json, write_json
+from xlm_core.tokenize.config import TokenizeConfig
+from xlm_core.tokenize.stream import StreamRecord, StreamWriter
+from xlm_core.vocab.model import Vocabulary
+
+log = logging.getLogger(__name__)
+
+
+def stream_name(shard_path: str) -> str:
+    """`de/part-00000.parquet` -> `de/part-00000` (stream files sit where the shard would)."""
+    if not shard_path.endswith(".parquet"):
+        raise ValueError(f"not a Parquet shard path: {shard_path!r}")
+    return shard_path[: -len(".parquet")]
+
+
+def _done(out_root: str, name: str) -> str:
+    return join(out_root, f"{name}.done.json")
+
+
+def _still_valid(marker: dict, out_root: str, *, vocab_sha256: str, source_sha256: str) -> bool:
+    if marker.get("vocab_sha256") != vocab_sha256 or marker.get("source_sha256") != source_sha256:
+        return False
+    rec = StreamRecord.from_json(marker["stream"])
+    _, root = fs_and_path(out_root)
+    for rel, size in ((rec.bin, rec.bin_bytes), (rec.idx, rec.idx_bytes)):
+        path = os.path.join(root, rel)
+        if not os.path.isfile(path) or os.path.getsize(path) != size:
+            return False
+    return True
+
+
+def tokenize_shard(
+    dataset_dir: str,
+    shard: dict,
+    out_root: str,
+    vocab: Vocabulary,
+    config: TokenizeConfig = TokenizeConfig(),
+) -> dict:
+    """Tokenize `shard` (an entry of the dataset manifest: path, language, sha256, rows) of the
+    dataset at `dataset_dir` into `out_root`. Returns the shard's marker record (small)."""
+    name = stream_name(shard["path"])
+    marker_uri = _done(out_root, name)
+    if exists(marker_uri):
+        marker = read_json(marker_uri)
+        if _still_valid(marker, out_root, vocab_sha256=vocab.sha256, source_sha256=shard["sha256"]):
+            return {**marker, "skipped": True}
+        log.info("re-tokenizing %s: marker does not match the shard, the vocabulary or the files", name)
+    fs, path = fs_and_path(join(dataset_dir, shard["path"]))
+    documents = empty = rows = 0
+    with fs.open(path, "rb") as f, StreamWriter(out_root, name, vocab.dtype) as writer:
+        for batch in pq.ParquetFile(f).iter_batches(columns=["text"], batch_size=config.batch_documents):
+            texts = batch.column(0).to_pylist()
+            rows += len(texts)
+            kept = [t for t in texts if t and not t.isspace()]
+            empty += len(texts) - len(kept)
+            if kept:
+                tokens, offsets = vocab.encode_concat(kept, num_threads=config.num_threads or -1)
+                writer.write(tokens, offsets)
+                documents += len(kept)
+        record = writer.close()
+    marker = {
+        "language": shard["language"],
+        "source": shard["path"],
+        "source_sha256": shard["sha256"],
+        "source_rows": rows,
+        "skipped_empty": empty,
+        "vocab_sha256": vocab.sha256,
+        "stream": record.to_json(),
+    }
+    write_json(marker_uri, marker)
+    log.info("%s: %d documents, %d tokens", name, record.documents, record.tokens)
+    return {**marker, "skipped": False}
+
+
