@@ -13,7 +13,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from xlm_core import io as xio
-from xlm_core.xnli.config import XnliConfig, config_from_spec
+from xlm_core.xnli.config import XnliConfig, config_from_spec, resolve_spec_section
 from xlm_core.xnli.evaluate import check_inputs, run_finetune, run_test
 from xlm_core.xnli.report import build_report, markdown_table, table_rows
 
@@ -118,12 +118,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _spec_section(path: str) -> dict:
-    import yaml
+    from xlm_core.spec import load_spec
 
-    fs, local = xio.fs_and_path(path)
-    with fs.open(local, "rt", encoding="utf-8") as f:
-        spec = yaml.safe_load(f) or {}
-    section = spec.get("xnli") or {}
-    if not isinstance(section, dict):
-        raise ValueError(f"{path}: spec field xnli must be a mapping")
-    return section
+    return resolve_spec_section(load_spec(path))

@@ -122,6 +122,18 @@ SPEC_SCHEMA: dict[str, Any] = {
 """JSON-Schema fragment for the spec key `xnli`."""
 
 
+def resolve_spec_section(spec) -> dict[str, Any]:
+    """The `xnli` section of a loaded `xlm_core.spec.Spec`, its file paths made relative to the
+    spec file like every other `files:` entry."""
+    section = spec.section("xnli")
+    for key in ("dev", "test"):
+        if key in section:
+            section[key] = spec.resolve(section[key])
+    if "train" in section:
+        section["train"] = [spec.resolve(uri) for uri in section["train"]]
+    return section
+
+
 def config_from_spec(section: dict[str, Any] | None, **overrides: Any) -> XnliConfig:
     """Validate the spec's `xnli` section and build the config; CLI `overrides` (None = unset) win.
 
