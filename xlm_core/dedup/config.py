@@ -75,6 +75,8 @@ class MinHashConfig:
     """Check LSH candidate pairs against their exact shingle Jaccard (precision)."""
     partitions: int = 32
     """Number of bucket partitions; the bucket stage holds one partition in memory."""
+    max_doc_chars: int = 1_000_000
+    """Only the first this many characters of a document are shingled (bounds memory per row)."""
     max_pairwise_bucket: int = 16
     """Buckets up to this size verify all pairs; larger ones only pairs with their first member."""
     batch_rows: int = 1024
@@ -156,6 +158,7 @@ _MINHASH_SCHEMA = {
         "jaccard_threshold": {"type": "number", "minimum": 0, "maximum": 1},
         "verify": {"type": "boolean"},
         "partitions": {"type": "integer", "minimum": 1},
+        "max_doc_chars": {"type": "integer", "minimum": 1},
         "max_pairwise_bucket": {"type": "integer", "minimum": 2},
         "batch_rows": {"type": "integer", "minimum": 1},
     },

@@ -18,7 +18,9 @@ def normalize(texts: pa.Array) -> pa.Array:
     collapsed. Newlines survive only as spaces, so split into segments before calling this."""
     t = pc.utf8_lower(pc.utf8_normalize(texts, form="NFKC"))
     t = pc.replace_substring_regex(t, r"[\p{P}\p{S}\p{N}]+", "")
-    return pc.utf8_trim_whitespace(pc.replace_substring_regex(t, r"\s+", " "))
+    # Only runs of 2+ or non-space whitespace match: a regex replace costs per match, and most
+    # gaps in text are already one space (6 s -> 0.3 s on a 50 MB line).
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(t, r"\s{2,}|[^\S ]", " "))
 
 
 def hash_strings(strings: pa.Array, seed: int = 0) -> np.ndarray:

@@ -71,7 +71,8 @@ def minhash_signatures(unit_path: str, language: str, out_dir: str, cfg: MinHash
     n_rows = n_empty = 0
     for rows, table in iter_unit_batches(unit_path, language, cfg.batch_rows, ["text"]):
         n_rows += len(rows)
-        hashes, offsets = shingle_hashes(table["text"].combine_chunks(), n, char_based, cfg.seed)
+        texts = pc.utf8_slice_codeunits(table["text"].combine_chunks(), 0, cfg.max_doc_chars)
+        hashes, offsets = shingle_hashes(texts, n, char_based, cfg.seed)
         counts = np.diff(offsets)
         has = counts > 0
         n_empty += int((~has).sum())
