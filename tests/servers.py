@@ -355,7 +355,8 @@ class _FileHandler(_Handler):
             if not rec.path.endswith("/"):  # nginx/Apache redirect to the slash form
                 self._send(rec, 301, {"Location": quote(rec.path) + "/"}, b"", head=head)
                 return
-            self._send(rec, 200, {"Content-Type": "text/html"}, _index_html(rec.path, target), head=head)
+            page = (_apache_index if self.tracker.index_style == "apache" else _index_html)(rec.path, target)
+            self._send(rec, 200, {"Content-Type": "text/html"}, page, head=head)
             return
         data = target.read_bytes()
         st = target.stat()
@@ -405,6 +406,34 @@ def _index_html(url_path: str, directory: Path) -> bytes:
     return "\r\n".join(lines).encode()
 
 
+def _apache_index(url_path: str, directory: Path) -> bytes:
+    """An Apache mod_autoindex page (FancyIndexing), the format of many university mirrors:
+    column-sort links (?C=N;O=D) and an absolute link to the parent directory."""
+    title = html.escape(f"Index of {url_path.rstrip('/') or '/'}")
+    parent = posixpath.dirname(url_path.rstrip("/")).rstrip("/") + "/"
+    lines = [
+        '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n<html>\n <head>\n'
+        f"  <title>{title}</title>\n </head>\n <body>\n<h1>{title}</h1>",
+        '<pre><img src="/icons/blank.gif" alt="Icon "> <a href="?C=N;O=D">Name</a>'
+        '                    <a href="?C=M;O=A">Last modified</a>      <a href="?C=S;O=A">Size</a>'
+        '  <a href="?C=D;O=A">Description</a><hr>'
+        f'<img src="/icons/back.gif" alt="[PARENTDIR]"> <a href="{quote(parent)}">Parent Directory</a>'
+        "                             -   ",
+    ]
+    for p in sorted(directory.iterdir(), key=lambda p: p.name):
+        name = p.name + ("/" if p.is_dir() else "")
+        st = p.stat()
+        when = dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+        icon, size = ("folder.gif", "-") if p.is_dir() else ("unknown.gif", f"{st.st_size // 1024}K")
+        alt = "[DIR]" if p.is_dir() else "[   ]"
+        lines.append(
+            f'<img src="/icons/{icon}" alt="{alt}"> <a href="{quote(name)}">{html.escape(name)}</a>'
+            f"{' ' * max(1, 24 - len(name))}{when}  {size:>4}   "
+        )
+    lines.append("<hr></pre>\n</body></html>\n")
+    return "\n".join(lines).encode()
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -415,9 +444,11 @@ class FileServer(_Tracker):
     Content-Range, If-Range, 416), ETag/Last-Modified, nginx-style index pages, and the
     faults in `self.faults`. Every request is logged in `self.requests`."""
 
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike, *, index_style: str = "nginx") -> None:
         super().__init__()
         self.root = Path(root)
+        self.index_style = index_style
+        """Directory pages: "nginx" (dumps.wikimedia.org) or "apache" (mod_autoindex mirrors)."""
         self.root.mkdir(parents=True, exist_ok=True)
         self._httpd = _Server(("127.0.0.1", 0), _FileHandler)
         self._httpd.tracker = self  # type: ignore[attr-defined]
@@ -574,14 +605,18 @@ class S3Server:
 
     def upload_tree(self, local_root: str | os.PathLike, bucket: str, prefix: str = "") -> list[str]:
         """Upload every file under `local_root` to `s3://bucket/prefix/<relative path>`; returns the keys."""
+        from concurrent.futures import ThreadPoolExecutor
+
         client = self.client()
         root = Path(local_root)
-        keys = []
-        for p in sorted(root.rglob("*")):
-            if p.is_file():
-                key = "/".join(x for x in (prefix.strip("/"), p.relative_to(root).as_posix()) if x)
-                client.upload_file(str(p), bucket, key)
-                keys.append(key)
+        files = sorted(p for p in root.rglob("*") if p.is_file())
+        keys = ["/".join(x for x in (prefix.strip("/"), p.relative_to(root).as_posix()) if x) for p in files]
+        with ThreadPoolExecutor(8) as pool:  # boto3 clients are thread-safe
+            list(
+                pool.map(
+                    lambda p, k: client.put_object(Bucket=bucket, Key=k, Body=p.read_bytes()), files, keys
+                )
+            )
         return keys
 
     def __enter__(self) -> S3Server:

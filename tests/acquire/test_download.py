@@ -175,3 +175,16 @@ def _sha1(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha1(data).hexdigest()
+
+
+def test_part_already_whole_is_finished_without_transfer(http_server, served, tmp_path):
+    (tmp_path / "en.bz2.part").write_bytes(PAYLOAD)  # killed after the last byte, before the rename
+    got = download(served, str(tmp_path / "en.bz2"), checksums={"md5": md5(PAYLOAD)}, config=FAST)
+    (req,) = http_server.requests_for("/" + REL)
+    assert req.status == 416 and got.transferred == 0
+    assert (tmp_path / "en.bz2").read_bytes() == PAYLOAD
+
+
+def test_remote_dest_is_refused(served):
+    with pytest.raises(ValueError, match="must be a local path"):
+        download(served, "s3://bucket/en.bz2", config=FAST)

@@ -29,7 +29,7 @@ def _files(http_server, tmp_path, n):
 
 def test_at_most_max_concurrency_transfers_at_once(http_server, tmp_path):
     items, payloads = _files(http_server, tmp_path, 6)
-    http_server.faults.delay("/f*.bin", 0.25)  # long enough for the pool to fill up
+    http_server.faults.delay("/f*.bin", 0.2)  # long enough for the pool to fill up
     got = download_many(items, dataclasses.replace(FAST, max_concurrency=2))
     assert http_server.max_in_flight == 2
     assert [g.path for g in got] == [i.dest for i in items]  # input order

@@ -12,9 +12,10 @@ import hashlib
 import posixpath
 import re
 
+from ..io import join as join_uri
 from .config import DownloadConfig
 from .errors import DiscoveryError, DownloadError
-from .read import join_uri, read_bytes
+from .read import read_bytes
 from .remote import RemoteFile
 
 KINDS = ("wet", "warc", "wat")

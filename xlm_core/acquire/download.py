@@ -94,6 +94,10 @@ def download(
         return _verify_in_place(uri, local, expected_size, wanted, config)
     if dest is None:
         raise ValueError(f"download({uri!r}): dest is required for a remote file")
+    if _local_path(dest) is None:
+        # Resume and atomic rename need a local file; stage locally, then upload if needed.
+        raise ValueError(f"download({uri!r}): dest={dest!r} must be a local path")
+    dest = _local_path(dest)
 
     if os.path.exists(dest):
         done = _existing(uri, dest, expected_size, wanted, config)

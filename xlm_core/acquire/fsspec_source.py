@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import functools
 import logging
+import os
 
 import fsspec
 from fsspec.core import url_to_fs
@@ -34,21 +36,40 @@ def open_filesystem(uri: str, config: DownloadConfig) -> tuple[fsspec.AbstractFi
     (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...) as botocore reads them."""
     if not uri.startswith(("s3://", "s3a://")):
         return url_to_fs(uri)
+    env = tuple(os.environ.get(k) for k in _S3_ENV)
+    # pid: a client made before a fork must not be used by the child (its event loop is gone).
+    return _s3_filesystem(config.timeout, env, os.getpid()), uri.split("://", 1)[1]
+
+
+_S3_ENV = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_REGION",
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _s3_filesystem(timeout: float, env: tuple[str | None, ...], pid: int) -> fsspec.AbstractFileSystem:
+    """One S3 client per timeout and environment (a client costs a session and credential
+    lookup); keyed on the environment because fsspec's own instance cache ignores it."""
     import s3fs
 
     fs = s3fs.S3FileSystem(
-        # A fresh instance: fsspec's cache would pin an endpoint read from an older environment.
         skip_instance_cache=True,
+        # Discovery lists dump directories that change over time; never answer from a stale listing.
+        use_listings_cache=False,
         config_kwargs={
             "retries": {"total_max_attempts": 1},
-            "connect_timeout": config.timeout,
-            "read_timeout": config.timeout,
+            "connect_timeout": timeout,
+            "read_timeout": timeout,
         },
     )
     # Our retry loop is the only one (s3fs and botocore retry too by default), so attempts and
     # backoff are what DownloadConfig says. s3fs reads this attribute, not an init argument.
     fs.retries = 1
-    return fs, uri.split("://", 1)[1]
+    return fs
 
 
 def _chain(exc: BaseException):

@@ -17,13 +17,6 @@ def is_http(uri: str) -> bool:
     return uri.startswith(("http://", "https://"))
 
 
-def join_uri(base: str, *parts: str) -> str:
-    out = base.rstrip("/")
-    for p in parts:
-        out = f"{out}/{p.strip('/')}"
-    return out
-
-
 def read_bytes(uri: str, *, config: DownloadConfig = DownloadConfig()) -> bytes:
     """Whole content of a small remote file. Raises DownloadError (status 404 when missing)."""
     if is_http(uri):

@@ -14,9 +14,10 @@ import json
 import logging
 import re
 
+from ..io import join as join_uri
 from .config import DownloadConfig
 from .errors import DiscoveryError, DownloadError
-from .read import join_uri, list_names, natural_key, read_bytes
+from .read import list_names, natural_key, read_bytes
 from .remote import RemoteFile
 
 log = logging.getLogger(__name__)
