@@ -84,7 +84,7 @@ class PairDataset:
         k = int(np.searchsorted(self._starts, i, side="right")) - 1
         s1, s2, l1, l2 = self._sides[k]
         j = i - int(self._starts[k])
-        return s1.document(j).astype(np.int64), s2.document(j).astype(np.int64), l1, l2
+        return np.array(s1.document(j), dtype=np.int64), np.array(s2.document(j), dtype=np.int64), l1, l2
 
     def tlm_example(self, i: int, max_len: int = 512) -> tuple[np.ndarray, np.ndarray, str, str]:
         """(ids, segment, lang1, lang2): `<s> a </s> </s> b </s>` as XLM-R joins a pair, and

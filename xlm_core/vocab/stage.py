@@ -1,9 +1,19 @@
-"""The whole vocabulary stage in one process (tests, scripts); the Prefect flow runs the same
-steps as tasks (count and sample per language, train, export, report)."""
+"""Steps of the vocabulary stage, each resumable through a marker file keyed by its inputs, and
+`build_vocab` running them all in one process (tests, scripts). The Prefect flow runs the same
+steps as tasks: count and sample per language, train, export, report.
+
+Output layout under `out_dir`:
+  sample/{lang}.txt (+ .count.json, .done.json)   α-sampled sentences, one per line
+  vocab/spm.model, spm.vocab, train.done.json     the SentencePiece model
+  vocab/sampling.json                             formula vs realised proportions
+  vocab/report.json, report.md                    per-language fertility etc.
+  vocab/hf/                                       Hugging Face tokenizer folder"""
 
 from __future__ import annotations
 
-from xlm_core.io import join, write_json
+import dataclasses
+
+from xlm_core.io import exists, fs_and_path, join, read_json, write_json
 from xlm_core.shards.manifest import load_manifest
 from xlm_core.vocab import sampling
 from xlm_core.vocab.config import VocabConfig
@@ -15,24 +25,77 @@ from xlm_core.vocab.train import train_sentencepiece
 REPORT_SENTENCES = 2000  # per language: enough for stable rates, cheap to encode
 
 
-def language_shards(dataset_dir: str, manifest: dict, languages: tuple[str, ...] | None) -> dict[str, list[str]]:
-    """language -> shard URIs (manifest order) for the chosen languages (default: all)."""
+def language_shards(manifest: dict, languages: tuple[str, ...] | None) -> dict[str, list[dict]]:
+    """language -> its shard entries (manifest order) for the chosen languages (default: all)."""
     wanted = list(languages) if languages is not None else sorted(manifest["languages"])
     missing = sorted(set(wanted) - set(manifest["languages"]))
     if missing:
         raise ValueError(
             f"vocab.languages: {missing} not in dataset {manifest.get('name')!r} (it has {sorted(manifest['languages'])})"
         )
-    out: dict[str, list[str]] = {lang: [] for lang in wanted}
+    out: dict[str, list[dict]] = {lang: [] for lang in wanted}
     for shard in manifest["shards"]:
         if shard["language"] in out:
-            out[shard["language"]].append(join(dataset_dir, shard["path"]))
+            out[shard["language"]].append(shard)
     return out
 
 
-def head_lines(uri: str, n: int) -> list[str]:
-    from xlm_core.io import fs_and_path
+def _reuse(marker: str, key: dict) -> dict | None:
+    if exists(marker):
+        done = read_json(marker)
+        if done.get("key") == key:
+            return done["result"]
+    return None
 
+
+def count_step(dataset_dir: str, language: str, shards: list[dict], out_dir: str) -> int:
+    """Sentences of one language (pass 1), remembered per shard checksums."""
+    marker = join(out_dir, "sample", f"{language}.count.json")
+    key = {"shards": [s["sha256"] for s in shards]}
+    if (done := _reuse(marker, key)) is not None:
+        return done
+    n = sampling.count_sentences([join(dataset_dir, s["path"]) for s in shards])
+    write_json(marker, {"key": key, "result": n})
+    return n
+
+
+def sample_step(
+    dataset_dir: str, language: str, shards: list[dict], out_dir: str, *, available: int, target: int, config: VocabConfig
+) -> dict:
+    """Write `sample/{language}.txt` (pass 2); skipped when its marker matches the inputs."""
+    marker = join(out_dir, "sample", f"{language}.done.json")
+    out_uri = join(out_dir, "sample", f"{language}.txt")
+    key = {"shards": [s["sha256"] for s in shards], "available": available, "target": target,
+           "seed": config.seed, "max_sentence_bytes": config.max_sentence_bytes}
+    if (done := _reuse(marker, key)) is not None and exists(out_uri):
+        return done
+    result = sampling.sample_language(
+        language, [join(dataset_dir, s["path"]) for s in shards], available=available, target=target,
+        seed=config.seed, out_uri=out_uri, max_sentence_bytes=config.max_sentence_bytes,
+    )
+    write_json(marker, {"key": key, "result": result})
+    return result
+
+
+def train_step(samples: dict[str, dict], out_dir: str, config: VocabConfig) -> dict:
+    """Train (or reuse) `vocab/spm.model` on the sample files."""
+    vocab_dir = join(out_dir, "vocab")
+    marker = join(vocab_dir, "train.done.json")
+    key = {"config": {**dataclasses.asdict(config), "languages": list(config.languages or []),
+                      "num_threads": config.threads},
+           "samples": {lang: s["sha256"] for lang, s in sorted(samples.items())}}
+    if (done := _reuse(marker, key)) is not None and exists(done["model"]):
+        return done
+    result = train_sentencepiece([samples[lang]["path"] for lang in sorted(samples)], vocab_dir, config)
+    write_json(marker, {"key": key, "result": result})
+    return result
+
+
+def export_step(model: str, out_dir: str) -> str:
+    return export_hf_tokenizer(model, join(out_dir, "vocab", "hf"))
+
+
+def _head_lines(uri: str, n: int) -> list[str]:
     fs, path = fs_and_path(uri)
     out = []
     with fs.open(path, "rt", encoding="utf-8") as f:
@@ -43,28 +106,35 @@ def head_lines(uri: str, n: int) -> list[str]:
     return out
 
 
-def build_vocab(dataset_dir: str, out_dir: str, config: VocabConfig) -> dict:
-    """Sample, train, export and report. Writes under `out_dir`: `sample/{lang}.txt`,
-    `vocab/spm.model|.vocab`, `vocab/sampling.json`, `vocab/report.json|.md`, `vocab/hf/`."""
-    manifest = load_manifest(dataset_dir)
-    shards = language_shards(dataset_dir, manifest, config.languages)
-    counts = {lang: sampling.count_sentences(uris) for lang, uris in shards.items()}
-    the_plan = sampling.plan(counts, alpha=config.alpha, budget=config.sentences)
-    samples = {
-        lang: sampling.sample_language(
-            lang, uris, available=counts[lang], target=the_plan[lang]["target"], seed=config.seed,
-            out_uri=join(out_dir, "sample", f"{lang}.txt"), max_sentence_bytes=config.max_sentence_bytes,
-        )
-        for lang, uris in shards.items()
-    }
-    realised = sampling.realised(the_plan, samples)
-    vocab_dir = join(out_dir, "vocab")
-    write_json(join(vocab_dir, "sampling.json"), {"alpha": config.alpha, "budget": config.sentences,
-                                                  "seed": config.seed, "languages": realised})
-    trained = train_sentencepiece([s["path"] for s in samples.values()], vocab_dir, config)
-    vocab = Vocabulary(trained["model"])
-    export_hf_tokenizer(trained["model"], join(vocab_dir, "hf"))
-    texts = {lang: head_lines(s["path"], REPORT_SENTENCES) for lang, s in samples.items()}
+def report_step(model: str, samples: dict[str, dict], realised: dict, out_dir: str) -> dict:
+    """Report on the head of each language's sample; writes report.json/.md, returns the report."""
+    vocab = Vocabulary(model)
+    texts = {lang: _head_lines(s["path"], REPORT_SENTENCES) for lang, s in samples.items()}
     report = build_report(vocab, texts, sampling=realised)
-    paths = write_report(report, vocab_dir)
-    return {**trained, "hf": join(vocab_dir, "hf"), "report": paths, "sampling": realised}
+    write_report(report, join(out_dir, "vocab"))
+    return report
+
+
+def write_sampling(out_dir: str, config: VocabConfig, realised: dict) -> str:
+    uri = join(out_dir, "vocab", "sampling.json")
+    write_json(uri, {"alpha": config.alpha, "budget": config.sentences, "seed": config.seed, "languages": realised})
+    return uri
+
+
+def build_vocab(dataset_dir: str, out_dir: str, config: VocabConfig) -> dict:
+    """Sample, train, export and report in one process. Returns the train record plus `hf`,
+    `sampling` (formula vs realised) and `report`."""
+    manifest = load_manifest(dataset_dir)
+    shards = language_shards(manifest, config.languages)
+    counts = {lang: count_step(dataset_dir, lang, s, out_dir) for lang, s in shards.items()}
+    plan = sampling.plan(counts, alpha=config.alpha, budget=config.sentences)
+    samples = {
+        lang: sample_step(dataset_dir, lang, s, out_dir, available=counts[lang], target=plan[lang]["target"], config=config)
+        for lang, s in shards.items()
+    }
+    realised = sampling.realised(plan, samples)
+    write_sampling(out_dir, config, realised)
+    trained = train_step(samples, out_dir, config)
+    hf = export_step(trained["model"], out_dir)
+    report = report_step(trained["model"], samples, realised, out_dir)
+    return {**trained, "hf": hf, "sampling": realised, "report": report}
