@@ -36,6 +36,10 @@ SECTION_SCHEMAS = {
 }
 
 
+# Spec keys that change where/how a build runs, not what it produces.
+OPERATIONAL_KEYS = frozenset({"output", "download", "description"})
+
+
 class SpecError(ValueError):
     """An invalid spec; the message names the file, each bad field path and what was expected."""
 
@@ -146,6 +150,13 @@ class Spec:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(canonical_json(self.data)).hexdigest()
+
+    @property
+    def content_sha256(self) -> str:
+        """Digest of what decides the dataset's content: the spec less where it is written and
+        how it is fetched, so the same build to another bucket or machine has the same version."""
+        content = {k: v for k, v in self.data.items() if k not in OPERATIONAL_KEYS}
+        return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
 def parse_spec(data: Any, *, path: str = "<spec>", base_dir: str | None = None) -> Spec:

@@ -12,7 +12,7 @@ from xlm_core.shards.writer import ShardRecord
 
 
 def version_of(spec, units: list[UnitResult]) -> str:
-    return dataset_version(spec.sha256, [u.input["sha256"] for u in units], code_version())
+    return dataset_version(spec.content_sha256, [u.input["sha256"] for u in units], code_version())
 
 
 def summarize_counters(units: list[UnitResult], langs: list[LanguageResult]) -> dict[str, dict[str, int]]:
