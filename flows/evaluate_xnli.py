@@ -105,7 +105,8 @@ def _run(args: argparse.Namespace) -> int:
         "selection": args.selection,
     }
     section = {**section, **{k: v for k, v in overrides.items() if v is not None}}
-    config_from_spec(section)  # bad spec or arguments: one clear error before Prefect starts
+    # Bad spec, arguments, model folder or data: one clear error before Prefect starts.
+    check_inputs(args.model, args.out, config_from_spec(section))
     paths = evaluate_xnli(model=args.model, out=args.out, xnli=section)
     results = xio.read_json(paths["json"])
     if results["status"] != "ok":

@@ -22,7 +22,7 @@ def run(tiny_model, tmp_path_factory):
     out = tmp_path_factory.mktemp("xnli-run")
     config = XnliConfig(
         train=(SICK,), dev=XNLI_DEV, test=XNLI_TEST, dev_for_training=100, max_train=160,
-        max_eval=MAX_EVAL, epochs=2, batch_size=16, learning_rate=1e-3, max_length=64,
+        max_eval=MAX_EVAL, epochs=2, batch_size=16, learning_rate=1e-3, max_length=64, threads=1,
     )  # fmt: skip
     paths = run_xnli(tiny_model, str(out), config)
     return out, paths

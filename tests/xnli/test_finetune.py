@@ -53,7 +53,7 @@ def test_tokenizer_larger_than_embedding(tiny_model, tmp_path):
 
 def test_finetune_keeps_best_epoch(tiny_model, tmp_path):
     dev = read_xnli(XNLI_DEV, ["en"])["en"]
-    config = XnliConfig(epochs=2, batch_size=16, learning_rate=1e-3, max_length=48, seed=1)
+    config = XnliConfig(epochs=2, batch_size=16, learning_rate=1e-3, max_length=48, seed=1, threads=1)
     result = finetune(tiny_model, str(tmp_path), dev[:96], {"en": dev[-60:]}, config)
     assert [h["epoch"] for h in result.history] == [1, 2]
     scores = [h["selection_score"] for h in result.history]

@@ -86,6 +86,10 @@ class XnliConfig:
     max_eval: int | None = None
     """Use at most the first N dev and test pairs per language, for quick runs; None: all."""
 
+    threads: int | None = None
+    """torch CPU threads while fine-tuning and testing; None: torch's default. On a shared or
+    small machine 1 is often faster for small models (no threads spinning on busy cores)."""
+
 
 _PROPERTIES: dict[str, Any] = {
     "learning_rate": {"type": "number", "exclusiveMinimum": 0},
@@ -111,6 +115,7 @@ _PROPERTIES: dict[str, Any] = {
     "dev_for_training": {"type": "integer", "minimum": 0},
     "max_train": {"type": ["integer", "null"], "minimum": 1},
     "max_eval": {"type": ["integer", "null"], "minimum": 1},
+    "threads": {"type": ["integer", "null"], "minimum": 1},
 }
 
 SPEC_SCHEMA: dict[str, Any] = {

@@ -26,6 +26,7 @@ from xlm_core.xnli.finetune import (
     load_classifier,
     load_tokenizer,
     predict,
+    torch_threads,
 )
 
 log = logging.getLogger(__name__)
@@ -122,9 +123,11 @@ def run_test(best_model: str, out_dir: str, config: XnliConfig) -> str:
     tokenizer = load_tokenizer(best_model, folder.vocab_size)
     model = load_classifier(best_model)
     pred_dir = xio.join(out_dir, "predictions", "test")
-    for lang, pairs in load_test_data(config).items():
-        preds = predict(model, encode(tokenizer, pairs, config.max_length), tokenizer.pad_token_id, config.eval_batch_size)
-        write_predictions(xio.join(pred_dir, f"{lang}.tsv"), pairs, preds)
+    with torch_threads(config.threads):
+        for lang, pairs in load_test_data(config).items():
+            ids = encode(tokenizer, pairs, config.max_length)
+            preds = predict(model, ids, tokenizer.pad_token_id, config.eval_batch_size)
+            write_predictions(xio.join(pred_dir, f"{lang}.tsv"), pairs, preds)
     return pred_dir
 
 

@@ -8,6 +8,7 @@ Everything that can be wrong with the folder is checked before any compute (`che
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -16,6 +17,7 @@ import random
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,6 +163,18 @@ def selection_score(accs: dict[str, float], config: XnliConfig) -> float:
     return sum(accs.values()) / len(accs)
 
 
+@contextlib.contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Use `count` intra-op threads inside the block (None: leave torch's setting)."""
+    before = torch.get_num_threads()
+    if count is not None:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 @dataclass(frozen=True, slots=True)
 class FinetuneResult:
     best_model: str
@@ -178,6 +192,17 @@ def finetune(
 ) -> FinetuneResult:
     """Train for `config.epochs`, evaluate the selection set after each epoch and keep the best
     epoch's model (with its tokenizer) as `<out_dir>/best_model`."""
+    with torch_threads(config.threads):
+        return _finetune(model_path, out_dir, train_pairs, selection_sets, config)
+
+
+def _finetune(
+    model_path: str,
+    out_dir: str,
+    train_pairs: list[NliPair],
+    selection_sets: dict[str, list[NliPair]],
+    config: XnliConfig,
+) -> FinetuneResult:
     folder = check_model_folder(model_path, config.max_length)
     if not train_pairs:
         raise ValueError("no training pairs (spec fields xnli.train / xnli.dev_for_training)")
