@@ -107,6 +107,14 @@ def train(run: RunConfig) -> dict:
         os.environ.setdefault("DS_ACCELERATOR", "cpu")
     import deepspeed  # after DS_ACCELERATOR: DeepSpeed picks its accelerator at import
 
+    if not on_cuda and os.environ.get("XLM_DS_SHM_COMM") != "1":
+        # DeepSpeed's CPU backend JIT-compiles a shared-memory all-reduce op at init (minutes on a
+        # fresh machine); it speeds up inference all-reduces only, so training on gloo skips it.
+        import sys
+
+        import deepspeed.comm.torch  # noqa: F401  (the attribute path resolves to `torch` itself)
+
+        sys.modules["deepspeed.comm.torch"].build_shm_op = lambda: None
     deepspeed.init_distributed(dist_backend="nccl" if on_cuda else "gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
     _setup_logging(rank)
@@ -130,6 +138,7 @@ def train(run: RunConfig) -> dict:
     torch.manual_seed(tcfg.seed)  # same initial weights on every rank
     model = XLMREncoder(mcfg)
     model.loss_impl = tcfg.loss_impl
+    n_params = sum(p.numel() for p in model.parameters())
     if tcfg.zero_stage == 3:
         # the tied decoder weight is used inside lm_head's forward, outside tok_emb's
         deepspeed.zero.register_external_parameter(model.lm_head, model.tok_emb.weight)
@@ -158,7 +167,7 @@ def train(run: RunConfig) -> dict:
     last_tag, loss = tag, float("nan")
     log.info(
         "training %s params, zero_stage=%d, %d ranks, micro %d x accumulation %d, steps %d..%d",
-        f"{sum(p.numel() for p in model.parameters()):,}", tcfg.zero_stage, world, tcfg.micro_batch_size, gas, start + 1, tcfg.max_steps,
+        f"{n_params:,}", tcfg.zero_stage, world, tcfg.micro_batch_size, gas, start + 1, tcfg.max_steps,
     )
     for step in range(start + 1, tcfg.max_steps + 1):
         t0 = time.perf_counter()
