@@ -81,6 +81,10 @@ def kill_all() -> None:
         kill_group(proc)
 
 
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 class LaunchError(RuntimeError):
     def __init__(self, returncode: int, tail: Sequence[str]):
         self.returncode, self.tail = returncode, list(tail)
@@ -109,6 +113,10 @@ def run_training(
         _LIVE.add(proc)
     tail: list[str] = []
     stopped = False
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a cancelled flow run, `kill`) would end this process and orphan the ranks
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -127,6 +135,8 @@ def run_training(
     finally:
         with _LOCK:
             _LIVE.discard(proc)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     if stopped:
         return -signal.SIGTERM
     if rc != 0:

@@ -1,0 +1,93 @@
+"""Pretraining flow: launch the DeepSpeed ranks as a subprocess group, stream rank 0's lines into
+the Prefect log, show the loss curve and a metrics table, optionally export to Hugging Face.
+Cancelling (or Ctrl-C, or SIGTERM) kills the whole group; rerunning resumes from the last checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from xlm_core.io import read_json
+from xlm_core.train.config import load_run_config
+from xlm_core.train.export import export_checkpoint
+from xlm_core.train.launch import LaunchConfig, LaunchError, kill_all, run_training
+from xlm_core.train.metrics import loss_curve_markdown, metrics_table, read_metrics
+
+
+@task(name="train", cache_policy=NO_CACHE)
+def train_task(config: str, launch: LaunchConfig) -> dict:
+    logger = get_run_logger()
+    run_training(config, launch, on_line=logger.info)
+    return read_json(os.path.join(load_run_config(config).output_dir, "result.json"))
+
+
+@task(name="export-hf", cache_policy=NO_CACHE)
+def export_task(checkpoint_dir: str, out_dir: str, tokenizer_dir: str | None) -> dict:
+    return export_checkpoint(checkpoint_dir, out_dir, tokenizer_dir=tokenizer_dir)
+
+
+def _stop_ranks(flow, flow_run, state) -> None:
+    kill_all()
+
+
+@flow(name="pretrain", on_cancellation=[_stop_ranks], on_crashed=[_stop_ranks])
+def pretrain(
+    config: str, nproc_per_node: int = 1, hostfile: str | None = None, export_dir: str | None = None, tokenizer_dir: str | None = None
+) -> dict:
+    run = load_run_config(config)  # a bad config fails here, before any process starts
+    result = train_task(config, LaunchConfig(nproc_per_node=nproc_per_node, hostfile=hostfile))
+    rows = read_metrics(os.path.join(run.output_dir, "metrics.jsonl"))
+    create_markdown_artifact(key="pretrain-loss", markdown=loss_curve_markdown(rows), description="training loss")
+    create_table_artifact(key="pretrain-metrics", table=metrics_table(rows), description="metrics at evenly spaced steps")
+    if export_dir:
+        result["export"] = export_task(os.path.join(run.output_dir, "checkpoints"), export_dir, tokenizer_dir)
+    return result
+
+
+@flow(name="export")
+def export(checkpoint_dir: str, out_dir: str, tokenizer_dir: str | None = None) -> dict:
+    return export_task(checkpoint_dir, out_dir, tokenizer_dir)
+
+
+def _run_pretrain(args: argparse.Namespace) -> int:
+    try:
+        result = pretrain(args.config, args.nproc, args.hostfile, args.export, args.tokenizer)
+    except LaunchError as exc:  # the ranks failed: their last error line, not a traceback
+        print(f"xlm pretrain: {exc}", file=sys.stderr)
+        return 1
+    print(f"trained to step {result['steps']}, final loss {result['final_loss']:.4f}; checkpoint {result['checkpoint']}")
+    if "export" in result:
+        print(f"exported to {result['export']['out_dir']}")
+    return 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    result = export(args.checkpoint, args.out, args.tokenizer)
+    print(f"exported {result['tag']} to {result['out_dir']} (max |logit diff| {result['max_logit_diff']:.1e})")
+    return 0
+
+
+def add_cli(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "pretrain", help="pretrain the encoder (MLM/TLM, DeepSpeed ZeRO), resumable",
+        description="Run python -m xlm_core.train.run --config RUN.json on N ranks (torchrun; a DeepSpeed "
+        "hostfile for several machines). Rerunning resumes from the newest complete checkpoint in "
+        "OUTPUT_DIR/checkpoints. CPU runs use gloo and fp32; CUDA runs nccl and bf16.",
+    )  # fmt: skip
+    p.add_argument("--config", required=True, metavar="RUN.json", help="model, train, data sections and output_dir")
+    p.add_argument("--nproc", type=int, default=1, metavar="N", help="ranks per machine (default 1)")
+    p.add_argument("--hostfile", metavar="FILE", help="DeepSpeed hostfile for multi-node runs")
+    p.add_argument("--export", metavar="DIR", help="after training, write a Hugging Face folder here")
+    p.add_argument("--tokenizer", metavar="DIR", help="tokenizer folder to copy into the export (xlm vocab's vocab/hf)")
+    p.set_defaults(func=_run_pretrain)
+
+    e = sub.add_parser("export", help="export a training checkpoint as a Hugging Face XLMRobertaForMaskedLM folder")
+    e.add_argument("--checkpoint", required=True, metavar="DIR", help="OUTPUT_DIR/checkpoints of a run (newest complete tag)")
+    e.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    e.add_argument("--tokenizer", metavar="DIR", help="tokenizer folder to copy in")
+    e.set_defaults(func=_run_export)
