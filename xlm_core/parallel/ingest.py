@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,9 +70,8 @@ def read_moses(uri1: str, uri2: str) -> Iterator[Pair]:
     swap = l1 == "en"
     name = os.path.basename(uri1).removesuffix(".gz").rsplit(".", 1)[0]
     with _open_text(uri1) as f1, _open_text(uri2) as f2:
-        i = 0
-        for i, (a, b) in enumerate(zip(f1, f2)):
+        for i, (a, b) in enumerate(itertools.zip_longest(f1, f2)):
+            if a is None or b is None:
+                raise ValueError(f"{uri1} and {uri2} have different numbers of lines (one ends at line {i})")
             a, b = a.rstrip("\n"), b.rstrip("\n")
             yield Pair(l2, l1, b, a, name, i) if swap else Pair(l1, l2, a, b, name, i)
-        if f1.readline() or f2.readline():
-            raise ValueError(f"{uri1} and {uri2} have different numbers of lines (differ after line {i + 1})")

@@ -56,13 +56,14 @@ class PackedDataset:
         self,
         root: str,
         *,
-        seq_len: int = 512,
+        seq_len: int | None = None,
         languages: Sequence[str] | None = None,
         vocab: str | None = None,
         verify: Verify = "size",
         pad: bool = False,
     ):
-        """`vocab`: the vocabulary the caller will use (sha256, `.model` file, or tokenizer folder);
+        """`seq_len`: tokens per sample, <s> included (default: the manifest's, set by `tokenize.seq_len`, else 512).
+        `vocab`: the vocabulary the caller will use (sha256, `.model` file, or tokenizer folder);
         loading refuses streams made with another one. `verify="sha256"` re-hashes every file."""
         _, root_path = fs_and_path(root)
         manifest_path = os.path.join(root_path, MANIFEST)
@@ -73,7 +74,8 @@ class PackedDataset:
             raise StreamError(f"{manifest_path} is not a token stream manifest")
         check_vocab(self.manifest, vocab, root)
         self.root = root_path
-        self.seq_len = seq_len
+        self.seq_len: int = seq_len or self.manifest.get("seq_len", 512)
+        seq_len = self.seq_len
         self.pad = pad
         self.vocab_size: int = self.manifest["vocab"]["vocab_size"]
         self.bos_id, self.pad_id, self.eos_id, self.unk_id = BOS_ID, PAD_ID, EOS_ID, UNK_ID

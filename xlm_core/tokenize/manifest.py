@@ -24,7 +24,7 @@ def vocab_entry(vocab: Vocabulary) -> dict:
     }
 
 
-def build_token_manifest(dataset_manifest: dict, vocab: Vocabulary, shard_records: list[dict]) -> dict:
+def build_token_manifest(dataset_manifest: dict, vocab: Vocabulary, shard_records: list[dict], *, seq_len: int = 512) -> dict:
     """Manifest over the shard markers of `tokenize_shard` (order-independent: sorted by stream)."""
     shards = sorted(
         ({k: v for k, v in r.items() if k != "skipped"} for r in shard_records), key=lambda r: r["stream"]["bin"]
@@ -46,6 +46,7 @@ def build_token_manifest(dataset_manifest: dict, vocab: Vocabulary, shard_record
         },
         "vocab": vocab_entry(vocab),
         "dtype": np.dtype(vocab.dtype).name,
+        "seq_len": seq_len,  # PackedDataset's default sample length
         "layout": "each document is followed by </s>; samples prepend <s> (see xlm_core/tokenize/pack.py)",
         "shards": shards,
         "languages": dict(sorted(languages.items())),

@@ -33,6 +33,6 @@ def tokenize_dataset(
     vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     manifest = load_manifest(dataset_dir)
     records = [tokenize_shard(dataset_dir, s, out_root, vocab, config) for s in select_shards(manifest, languages)]
-    token_manifest = build_token_manifest(manifest, vocab, records)
+    token_manifest = build_token_manifest(manifest, vocab, records, seq_len=config.seq_len)
     write_token_manifest(out_root, token_manifest)
     return token_manifest
