@@ -40,6 +40,8 @@ def pretrain(
     config: str, nproc_per_node: int = 1, hostfile: str | None = None, export_dir: str | None = None, tokenizer_dir: str | None = None
 ) -> dict:
     run = load_run_config(config)  # a bad config fails here, before any process starts
+    if hostfile is None:
+        run.train.grad_accumulation(nproc_per_node)  # batch sizes that do not divide: fail before launching
     result = train_task(config, LaunchConfig(nproc_per_node=nproc_per_node, hostfile=hostfile))
     rows = read_metrics(os.path.join(run.output_dir, "metrics.jsonl"))
     create_markdown_artifact(key="pretrain-loss", markdown=loss_curve_markdown(rows), description="training loss")

@@ -40,12 +40,13 @@ class _ChunkedLinearCE(torch.autograd.Function):
     def forward(ctx, x, weight, bias, targets, chunk_rows):
         # x (rows, hidden), weight (vocab, hidden), bias (vocab,), targets (rows,)
         n = x.shape[0]
-        lse = torch.empty(n, dtype=torch.float32, device=x.device)
-        loss = torch.zeros((), dtype=torch.float32, device=x.device)
+        acc = torch.promote_types(x.dtype, torch.float32)  # fp32 logits for bf16 inputs, never less
+        lse = torch.empty(n, dtype=acc, device=x.device)
+        loss = torch.zeros((), dtype=acc, device=x.device)
         correct = torch.zeros((), dtype=torch.long, device=x.device)
         for s in range(0, n, chunk_rows):
             t = targets[s : s + chunk_rows]
-            logits = F.linear(x[s : s + chunk_rows], weight, bias).float()  # (chunk, vocab)
+            logits = F.linear(x[s : s + chunk_rows], weight, bias).to(acc)  # (chunk, vocab)
             lse[s : s + chunk_rows] = logits.logsumexp(-1)
             loss += (lse[s : s + chunk_rows] - logits.gather(1, t[:, None]).squeeze(1)).sum()
             correct += (logits.argmax(-1) == t).sum()
@@ -60,16 +61,17 @@ class _ChunkedLinearCE(torch.autograd.Function):
         n, chunk = x.shape[0], ctx.chunk_rows
         scale = grad_loss / n
         dx = torch.empty_like(x)
-        dw = torch.zeros(weight.shape, dtype=torch.float32, device=weight.device)
-        db = torch.zeros(bias.shape, dtype=torch.float32, device=bias.device)
+        acc = lse.dtype
+        dw = torch.zeros(weight.shape, dtype=acc, device=weight.device)
+        db = torch.zeros(bias.shape, dtype=acc, device=bias.device)
         for s in range(0, n, chunk):
             xc, t = x[s : s + chunk], targets[s : s + chunk]
             # d loss / d logits = softmax - onehot, recomputed from the saved log-sum-exp
-            g = (F.linear(xc, weight, bias).float() - lse[s : s + chunk, None]).exp_()
+            g = (F.linear(xc, weight, bias).to(acc) - lse[s : s + chunk, None]).exp_()
             g[torch.arange(t.numel(), device=t.device), t] -= 1.0
             g.mul_(scale)  # (chunk, vocab)
             dx[s : s + chunk] = (g.to(weight.dtype) @ weight).to(x.dtype)
-            dw.addmm_(g.t(), xc.float())
+            dw.addmm_(g.t(), xc.to(acc))
             db += g.sum(0)
         return dx, dw.to(weight.dtype), db.to(bias.dtype), None, None
 
@@ -87,7 +89,7 @@ def full_linear_cross_entropy(
     x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, targets: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Reference: materialises all logits."""
-    logits = F.linear(x, weight, bias).float()
+    logits = F.linear(x, weight, bias).to(torch.promote_types(x.dtype, torch.float32))
     return F.cross_entropy(logits, targets), (logits.argmax(-1) == targets).sum()
 
 
@@ -103,12 +105,18 @@ def cce_linear_cross_entropy(
     cce = _cce()
     if _cce_has_bias():
         return cce(x, weight, targets, bias=bias)
+    return cce(*fold_bias(x, weight, bias), targets)
+
+
+def fold_bias(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(e', c') with e' @ c'^T = x @ weight^T + bias exactly: e' = [x, 1, 0..], c' = [weight, bias, 0..],
+    zero-padded to a multiple of 16 features. x (rows, hidden), weight (vocab, hidden)."""
     n, h = x.shape
-    extra = 16 - h % 16  # one bias feature plus zero padding up to a multiple of 16
+    extra = 16 - h % 16  # one bias feature plus zero padding
     ones = torch.zeros(n, extra, dtype=x.dtype, device=x.device)
     ones[:, 0] = 1
     bias_col = torch.cat([bias[:, None].to(weight.dtype), weight.new_zeros(weight.shape[0], extra - 1)], 1)
-    return cce(torch.cat([x, ones], 1), torch.cat([weight, bias_col], 1), targets)
+    return torch.cat([x, ones], 1), torch.cat([weight, bias_col], 1)
 
 
 def linear_cross_entropy(
