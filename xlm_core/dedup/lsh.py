@@ -1,6 +1,8 @@
 """LSH bucket stage: documents sharing a bucket key (one identical band) in one partition become
-candidate pairs; with `verify`, a pair is kept only when the exact Jaccard of the two distinct
-shingle sets reaches `jaccard_threshold` (removes the LSH false positives at Jaccard 0.5-0.8)."""
+candidate pairs. With `verify`, each pair is decided once, in the partition of the *first* band
+where the two signatures agree (a pair that collides in all 14 bands is not checked 14 times),
+and kept only when the exact Jaccard of the two distinct shingle sets reaches
+`jaccard_threshold`: this removes the LSH false positives at Jaccard 0.5-0.8."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from ..io import exists, fs_and_path, is_local, join
 from .config import MinHashConfig
 from .units import ranked_units, read_arrays, write_arrays
 
-SHINGLES_FILE = "shingles.arrow"
+DOCS_FILE = "docs.arrow"
 
 
 def node_keys(rank: int, rows: np.ndarray) -> np.ndarray:
@@ -21,15 +23,16 @@ def node_keys(rank: int, rows: np.ndarray) -> np.ndarray:
     return (np.uint64(rank) << np.uint64(32)) | rows.astype(np.uint64)
 
 
-def candidate_pairs(key: np.ndarray, node: np.ndarray, max_pairwise: int) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b) node pairs, a < b, of documents sharing a key; distinct pairs, sorted."""
+def candidate_pairs(key: np.ndarray, node: np.ndarray, band: np.ndarray,
+                    max_pairwise: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a, b, band) of documents sharing a key, a < b; distinct pairs with their lowest band."""
     order = np.lexsort((node, key))
-    key, node = key[order], node[order]
+    key, node, band = key[order], node[order], band[order]
     start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     size = np.diff(np.r_[start, len(key)])
-    a_l, b_l = [], []
+    a_l, b_l, band_l = [], [], []
     two = start[size == 2]  # the common case, vectorised
-    a_l.append(node[two]); b_l.append(node[two + 1])
+    a_l.append(node[two]); b_l.append(node[two + 1]); band_l.append(band[two])
     for s, n in zip(start[size > 2].tolist(), size[size > 2].tolist()):
         members = node[s:s + n]
         if n <= max_pairwise:
@@ -37,23 +40,25 @@ def candidate_pairs(key: np.ndarray, node: np.ndarray, max_pairwise: int) -> tup
             a_l.append(members[pairs[:, 0]]); b_l.append(members[pairs[:, 1]])
         else:  # large bucket: a star on its first member keeps it connected in O(n)
             a_l.append(np.full(n - 1, members[0])); b_l.append(members[1:])
-    a, b = np.concatenate(a_l), np.concatenate(b_l)
-    keep = a != b  # one document can sit in one bucket only once per band, but be safe
-    if not keep.any():
-        return np.zeros(0, np.uint64), np.zeros(0, np.uint64)
-    ab = np.unique(np.stack([a[keep], b[keep]], axis=1), axis=0)
-    return ab[:, 0], ab[:, 1]
+        band_l.append(np.full(len(a_l[-1]), band[s]))
+    a, b, band = np.concatenate(a_l), np.concatenate(b_l), np.concatenate(band_l)
+    keep = a != b
+    a, b, band = a[keep], b[keep], band[keep]
+    order = np.lexsort((band, b, a))  # per (a, b): lowest band first
+    a, b, band = a[order], b[order], band[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    return a[first], b[first], band[first]
 
 
-class ShingleStore:
-    """Distinct shingles of signed documents, per unit, memory-mapped on first use."""
+class DocStore:
+    """Signatures and distinct shingles of signed documents, per unit, memory-mapped on use."""
 
     def __init__(self, sig_dir: str, units: list[dict]):
         self.sig_dir, self.units, self._open = sig_dir, units, {}
 
     def _unit(self, rank: int):
         if rank not in self._open:
-            uri = join(self.sig_dir, self.units[rank]["uid"], SHINGLES_FILE)
+            uri = join(self.sig_dir, self.units[rank]["uid"], DOCS_FILE)
             if is_local(uri):
                 source = pa.memory_map(fs_and_path(uri)[1])
             else:
@@ -61,22 +66,40 @@ class ShingleStore:
                 with fs.open(path, "rb") as f:
                     source = pa.BufferReader(f.read())
             t = pa.ipc.open_file(source).read_all()
-            col = t["shingles"].combine_chunks()
-            self._open[rank] = (t["row"].to_numpy(), col.offsets.to_numpy(), col.values.to_numpy())
+            sig, sh = t["sig"].combine_chunks(), t["shingles"].combine_chunks()
+            index = {r: i for i, r in enumerate(t["row"].to_numpy().tolist())}
+            self._open[rank] = (index, sig.values.to_numpy().reshape(len(t), -1),
+                                sh.offsets.to_numpy(), sh.values.to_numpy())
         return self._open[rank]
 
-    def get(self, node: int) -> np.ndarray:
-        rows, off, vals = self._unit(node >> 32)
-        i = int(np.searchsorted(rows, node & 0xFFFFFFFF))
+    def signature(self, node: int) -> np.ndarray:
+        index, sig, _, _ = self._unit(node >> 32)
+        return sig[index[node & 0xFFFFFFFF]]
+
+    def shingles(self, node: int) -> np.ndarray:
+        index, _, off, vals = self._unit(node >> 32)
+        i = index[node & 0xFFFFFFFF]
         return vals[off[i]:off[i + 1]]
 
 
 def jaccard(x: np.ndarray, y: np.ndarray) -> float:
-    """Exact Jaccard of two sorted distinct arrays."""
+    """Exact Jaccard of two sorted distinct uint64 arrays."""
     if len(x) == 0 or len(y) == 0:
         return 0.0
-    inter = int(np.count_nonzero(np.isin(x, y, assume_unique=True)))
+    if len(x) == len(y) and np.array_equal(x, y):
+        return 1.0
+    if len(x) > len(y):
+        x, y = y, x
+    pos = np.searchsorted(y, x)
+    pos[pos == len(y)] = 0
+    inter = int(np.count_nonzero(y[pos] == x))
     return inter / (len(x) + len(y) - inter)
+
+
+def first_common_band(sa: np.ndarray, sb: np.ndarray, cfg: MinHashConfig) -> np.ndarray:
+    """Lowest band where two signatures agree on all rows; (pairs,) from (pairs, permutations)."""
+    eq = (sa == sb).reshape(len(sa), cfg.bands, cfg.rows).all(axis=2)  # (pairs, bands)
+    return np.argmax(eq, axis=1)
 
 
 def minhash_buckets(partition: int, sig_dir: str, bucket_dir: str, cfg: MinHashConfig) -> int:
@@ -86,19 +109,24 @@ def minhash_buckets(partition: int, sig_dir: str, bucket_dir: str, cfg: MinHashC
     if exists(out):
         return len(read_arrays(out)["a"])
     units = ranked_units(sig_dir)
-    keys, nodes = [], []
+    keys, nodes, bands = [], [], []
     for u in units:
         path = join(sig_dir, u["uid"], f"part-{partition:05d}.arrow")
         if exists(path):
             arr = read_arrays(path)
-            keys.append(arr["key"]); nodes.append(node_keys(u["rank"], arr["row"]))
+            keys.append(arr["key"]); nodes.append(node_keys(u["rank"], arr["row"])); bands.append(arr["band"])
     a = b = np.zeros(0, np.uint64)
     if keys:
-        a, b = candidate_pairs(np.concatenate(keys), np.concatenate(nodes), cfg.max_pairwise_bucket)
-    if cfg.verify and len(a):
-        store, t = ShingleStore(sig_dir, units), cfg.jaccard_threshold
-        ok = np.array([jaccard(store.get(x), store.get(y)) >= t
-                       for x, y in zip(a.tolist(), b.tolist())], bool)
-        a, b = a[ok], b[ok]
+        a, b, band = candidate_pairs(np.concatenate(keys), np.concatenate(nodes),
+                                     np.concatenate(bands), cfg.max_pairwise_bucket)
+        if cfg.verify and len(a):
+            store, t = DocStore(sig_dir, units), cfg.jaccard_threshold
+            al, bl = a.tolist(), b.tolist()
+            sa = np.stack([store.signature(x) for x in al])
+            sb = np.stack([store.signature(y) for y in bl])
+            mine = first_common_band(sa, sb, cfg) == band  # decided here, not in another partition
+            ok = np.array([m and jaccard(store.shingles(x), store.shingles(y)) >= t
+                           for m, x, y in zip(mine.tolist(), al, bl)], bool)
+            a, b = a[ok], b[ok]
     write_arrays(out, {"a": a, "b": b})
     return len(a)

@@ -1,7 +1,7 @@
 """Near-duplicate dedup with MinHash LSH, in four stages (each a unit of work for the flow):
 
   minhash_signatures(unit)   -> sig_dir/<unit>/part-<p>.arrow (bucket key, row) per partition
-                                + shingles.arrow (distinct shingles per doc, for verification)
+                                + docs.arrow (signature, distinct shingles per doc)
   minhash_buckets(p)         -> bucket_dir/part-<p>.arrow     verified duplicate edges (node, node)
   minhash_clusters()         -> cluster_dir/<unit>.arrow       (row, cluster, keep) by union-find
   minhash_remove(unit)       -> out Parquet, one document kept per cluster, `dup_cluster` set
@@ -22,7 +22,7 @@ from ..io import atomic_open, exists, join
 from .clusters import minhash_clusters, load_unit_clusters
 from .config import MinHashConfig
 from .hashing import combine
-from .lsh import SHINGLES_FILE, minhash_buckets
+from .lsh import DOCS_FILE, minhash_buckets
 from .shingles import shingle_hashes, unique_per_doc
 from .units import (iter_unit_batches, shard_stats, unit_done, unit_id, write_arrays, write_shard,
                     write_unit_marker)
@@ -67,7 +67,7 @@ def minhash_signatures(unit_path: str, language: str, out_dir: str, cfg: MinHash
         return udir
     char_based = language.split("-")[0].split("_")[0] in cfg.char_languages
     n = cfg.char_ngram if char_based else cfg.ngram
-    keys_l, rows_l, sh_rows, sh_vals, sh_lens = [], [], [], [], []
+    keys_l, rows_l, sh_rows, sh_vals, sh_lens, sigs = [], [], [], [], [], []
     n_rows = n_empty = 0
     for rows, table in iter_unit_batches(unit_path, language, cfg.batch_rows, ["text"]):
         n_rows += len(rows)
@@ -78,38 +78,46 @@ def minhash_signatures(unit_path: str, language: str, out_dir: str, cfg: MinHash
         n_empty += int((~has).sum())
         offsets = np.concatenate([[0], offsets[1:][has]])  # empty docs own no hash: just skip them
         rows = rows[has].astype(np.uint32)
-        keys = band_keys(signatures(hashes, offsets, cfg), cfg)  # (docs, bands)
+        sig = signatures(hashes, offsets, cfg)  # (docs, permutations)
+        keys = band_keys(sig, cfg)  # (docs, bands)
         keys_l.append(keys.reshape(-1))
         rows_l.append(np.repeat(rows, cfg.bands))
         if cfg.verify:
             uniq, uoff = unique_per_doc(hashes, offsets)
-            sh_rows.append(rows); sh_vals.append(uniq); sh_lens.append(np.diff(uoff))
+            sh_rows.append(rows); sh_vals.append(uniq); sh_lens.append(np.diff(uoff)); sigs.append(sig)
     key = np.concatenate(keys_l) if keys_l else np.zeros(0, np.uint64)
     row = np.concatenate(rows_l) if rows_l else np.zeros(0, np.uint32)
+    band = np.tile(np.arange(cfg.bands, dtype=np.uint8), len(key) // cfg.bands)
     part = (key >> np.uint64(40)) % np.uint64(cfg.partitions)
     order = np.argsort(part, kind="stable")
-    key, row, part = key[order], row[order], part[order]
+    key, row, band, part = key[order], row[order], band[order], part[order]
     bounds = np.searchsorted(part, np.arange(cfg.partitions + 1, dtype=np.uint64))
     for p in range(cfg.partitions):
         a, b = bounds[p], bounds[p + 1]
         if b > a:
-            write_arrays(join(udir, f"part-{p:05d}.arrow"), {"key": key[a:b], "row": row[a:b]})
+            write_arrays(join(udir, f"part-{p:05d}.arrow"),
+                         {"key": key[a:b], "row": row[a:b], "band": band[a:b]})
     if cfg.verify:
-        _write_shingles(join(udir, SHINGLES_FILE), sh_rows, sh_vals, sh_lens)
+        sig = np.concatenate(sigs) if sigs else np.zeros((0, cfg.permutations), np.uint32)
+        _write_docs(join(udir, DOCS_FILE), sh_rows, sh_vals, sh_lens, sig)
     write_unit_marker(out_dir, unit_path, unit_index, language=language, rows=n_rows,
                       no_shingles=n_empty, rensa_algorithm=int(_rensa().RMinHash.ALGORITHM_VERSION))
     return udir
 
 
-def _write_shingles(uri: str, rows: list, vals: list, lens: list) -> None:
-    """One row per signed document: row number and its sorted distinct shingles (list<uint64>)."""
+def _write_docs(uri: str, rows: list, vals: list, lens: list, sig: np.ndarray) -> None:
+    """One row per signed document: row number, signature (permutations,) uint32 and sorted
+    distinct shingles (list<uint64>), read back by the bucket stage to verify candidates."""
     row = np.concatenate(rows) if rows else np.zeros(0, np.uint32)
     val = np.concatenate(vals) if vals else np.zeros(0, np.uint64)
     off = np.zeros(len(row) + 1, np.int64)
     if len(row):
         np.cumsum(np.concatenate(lens), out=off[1:])
-    lists = pa.LargeListArray.from_arrays(pa.array(off), pa.array(val, pa.uint64()))
-    table = pa.table({"row": pa.array(row), "shingles": lists})
+    table = pa.table({
+        "row": pa.array(row),
+        "sig": pa.FixedSizeListArray.from_arrays(pa.array(sig.reshape(-1), pa.uint32()), sig.shape[1]),
+        "shingles": pa.LargeListArray.from_arrays(pa.array(off), pa.array(val, pa.uint64())),
+    })
     with atomic_open(uri, "wb") as f, pa.ipc.new_file(f, table.schema) as w:
         w.write_table(table)
 

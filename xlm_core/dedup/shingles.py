@@ -1,6 +1,6 @@
 """Shingles of documents as 64-bit hashes: word n-grams, or character n-grams for languages
-without spaces. Normalised as datatrove/CCNet do (NFKC, lowercase, punctuation dropped, digits
--> 0) so the same text always gives the same shingles, on any machine.
+without spaces. Normalised as datatrove/CCNet do (NFKC, lowercase, punctuation and digits
+dropped) so the same text always gives the same shingles, on any machine.
 
 Output is flat, ready for a batch MinHash: `hashes` (total,) uint64 and `offsets` (docs + 1,)
 int64, document d owning hashes[offsets[d]:offsets[d+1]]. A document shorter than n tokens has
@@ -19,9 +19,9 @@ _EMPTY = np.zeros(0, np.uint64)
 
 def _normalize(texts: pa.Array, char_based: bool) -> pa.Array:
     t = pc.utf8_lower(pc.utf8_normalize(texts, form="NFKC"))
-    t = pc.replace_substring_regex(t, r"\p{N}+", "0")
-    # Chars: drop spaces too, a shingle is n letters; words: punctuation splits like a space.
-    return pc.replace_substring_regex(t, r"[\p{P}\p{S}\s]+" if char_based else r"[\p{P}\p{S}]+",
+    # Digits go with punctuation, so "price 100" and "price 250" share shingles. Chars: spaces go
+    # too (a shingle is n letters); words: these split like a space.
+    return pc.replace_substring_regex(t, r"[\p{P}\p{S}\p{N}\s]+" if char_based else r"[\p{P}\p{S}\p{N}]+",
                                       "" if char_based else " ")
 
 
