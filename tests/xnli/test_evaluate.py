@@ -67,3 +67,14 @@ def test_missing_language_fails_before_training(tiny_model, tmp_path):
     with pytest.raises(ValueError, match=r"no XNLI rows for language\(s\) qu; the file has ar, bg, de"):
         check_inputs(tiny_model, str(tmp_path), config)
     assert not (tmp_path / "training.json").exists()
+
+
+def test_rerun_reuses_finished_steps(run, tiny_model, caplog):
+    out, _ = run
+    training = json.loads((out / "training.json").read_text())
+    config = XnliConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in training["config"].items()})
+    before = (out / "best_model" / "model.safetensors").stat().st_mtime_ns
+    with caplog.at_level("INFO", logger="xlm_core.xnli.evaluate"):
+        run_xnli(tiny_model, str(out), config)
+    assert "fine-tuning already done" in caplog.text and "test predictions already done" in caplog.text
+    assert (out / "best_model" / "model.safetensors").stat().st_mtime_ns == before

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import io
 import logging
+import os
 import random
 
 from xlm_core import io as xio
@@ -98,12 +100,49 @@ def check_inputs(model_path: str, out_dir: str, config: XnliConfig) -> dict:
     }
 
 
+# Fields that change speed, not results: a change in them alone reuses finished work.
+_SPEED_ONLY = ("threads", "eval_batch_size")
+
+
+def inputs_key(model_path: str, config: XnliConfig) -> str:
+    """sha256 over the config (speed-only fields aside), the model folder's files and the data
+    files: equal keys mean a finished step would compute the same thing again."""
+    h = hashlib.sha256()
+    settings = {k: v for k, v in _config_json(config).items() if k not in _SPEED_ONLY}
+    h.update(xio.canonical_json(settings))
+    for name in sorted(os.listdir(model_path)):
+        if os.path.isfile(os.path.join(model_path, name)):
+            h.update(f"{name}:{xio.sha256_file(os.path.join(model_path, name))[0]}".encode())
+    for uri in (config.dev, config.test, *config.train):
+        h.update(f"{uri}:{xio.sha256_file(uri)[0]}".encode())
+    return h.hexdigest()
+
+
+def _finished(marker: str, key: str) -> bool:
+    return xio.exists(marker) and xio.read_json(marker).get("inputs_key") == key
+
+
+def _remove(uri: str) -> None:
+    fs, path = xio.fs_and_path(uri)
+    if fs.exists(path):
+        fs.rm(path)
+
+
 def run_finetune(model_path: str, out_dir: str, config: XnliConfig) -> dict:
-    """Fine-tune and write `<out>/best_model/` and `<out>/training.json`; returns their paths."""
+    """Fine-tune and write `<out>/best_model/` and `<out>/training.json`; returns their paths.
+    A run folder already holding this result for the same inputs is reused, not recomputed."""
+    path = xio.join(out_dir, "training.json")
+    best_model = xio.join(out_dir, "best_model")
+    key = inputs_key(model_path, config)
+    if _finished(path, key) and xio.exists(xio.join(best_model, "config.json")):
+        log.info("%s: fine-tuning already done for these inputs, reusing it", out_dir)
+        return {"best_model": best_model, "training": path, "best_epoch": xio.read_json(path)["best_epoch"]}
+    _remove(path)  # best_model/ is about to change: no marker may vouch for it until done
     data = load_training_data(config)
     log.info("fine-tuning %s on %d pairs (%s)", model_path, len(data.pairs), ", ".join(data.description["kinds"]))
     result = finetune(model_path, out_dir, data.pairs, data.selection, config)
     training = {
+        "inputs_key": key,
         "model": model_path,
         "config": _config_json(config),
         "data": data.description,
@@ -111,23 +150,29 @@ def run_finetune(model_path: str, out_dir: str, config: XnliConfig) -> dict:
         "best_selection_score": result.best_score,
         "history": result.history,
     }
-    path = xio.join(out_dir, "training.json")
     xio.write_json(path, training)
     return {"best_model": result.best_model, "training": path, "best_epoch": result.best_epoch}
 
 
 def run_test(best_model: str, out_dir: str, config: XnliConfig) -> str:
     """Predict every test pair of every language with the selected model; returns the folder of
-    prediction files."""
+    prediction files (skipped when they exist for the same model, config and data)."""
+    pred_dir = xio.join(out_dir, "predictions", "test")
+    marker = xio.join(pred_dir, "_done.json")
+    key = inputs_key(best_model, config)
+    if _finished(marker, key):
+        log.info("%s: test predictions already done for these inputs, reusing them", pred_dir)
+        return pred_dir
+    _remove(marker)
     folder = check_model_folder(best_model, config.max_length)
     tokenizer = load_tokenizer(best_model, folder.vocab_size)
     model = load_classifier(best_model)
-    pred_dir = xio.join(out_dir, "predictions", "test")
     with torch_threads(config.threads):
         for lang, pairs in load_test_data(config).items():
             ids = encode(tokenizer, pairs, config.max_length)
             preds = predict(model, ids, tokenizer.pad_token_id, config.eval_batch_size)
             write_predictions(xio.join(pred_dir, f"{lang}.tsv"), pairs, preds)
+    xio.write_json(marker, {"inputs_key": key, "languages": list(config.languages)})
     return pred_dir
 
 

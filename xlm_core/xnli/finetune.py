@@ -223,7 +223,8 @@ def _finetune(
         optimizer, lambda s: (s + 1) / warmup if s < warmup else max(0.0, (total - s) / max(1, total - warmup))
     )
     rng = random.Random(config.seed)
-    best = FinetuneResult(best_model=os.path.join(out_dir, "best_model"), best_epoch=0, best_score=-1.0, history=[])
+    best_model = os.path.join(out_dir, "best_model")
+    best_epoch, best_score = 0, -1.0
     history: list[dict] = []
     for epoch in range(1, config.epochs + 1):
         model.train()
@@ -233,7 +234,7 @@ def _finetune(
         for start in range(0, len(order), config.batch_size):
             chunk = order[start : start + config.batch_size]
             input_ids, mask = _batch([train_ids[i] for i in chunk], tokenizer.pad_token_id)
-            labels = torch.tensor([train_labels[i] for i in chunk])
+            labels = torch.tensor([train_labels[i] for i in chunk])  # (batch,)
             loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
@@ -246,22 +247,21 @@ def _finetune(
             for lang, ids in sel_ids.items()
         }
         score = selection_score(accs, config)
+        train_loss = loss_sum / len(order)
         history.append(
             {
                 "epoch": epoch,
-                "train_loss": loss_sum / len(order),
+                "train_loss": train_loss,
                 "selection_score": score,
                 "dev_accuracy": accs,
                 "seconds": round(time.monotonic() - t0, 2),
             }
         )
-        log.info("epoch %d: train loss %.4f, selection (%s) %.4f", epoch, loss_sum / len(order), config.selection, score)
-        if score > best.best_score:
-            _save_atomic(model, tokenizer, best.best_model)
-            best = FinetuneResult(best_model=best.best_model, best_epoch=epoch, best_score=score, history=[])
-    return FinetuneResult(
-        best_model=best.best_model, best_epoch=best.best_epoch, best_score=best.best_score, history=history
-    )
+        log.info("epoch %d: train loss %.4f, selection (%s) %.4f", epoch, train_loss, config.selection, score)
+        if score > best_score:
+            _save_atomic(model, tokenizer, best_model)
+            best_epoch, best_score = epoch, score
+    return FinetuneResult(best_model=best_model, best_epoch=best_epoch, best_score=best_score, history=history)
 
 
 def _save_atomic(model, tokenizer, path: str) -> None:
