@@ -158,3 +158,12 @@ def test_dev_for_training_removes_translations_everywhere():
     assert len(kept["fr"]) == 290  # fr has 500 rows; rows 290..499 are translations of moved pairs
     with pytest.raises(ValueError, match="xnli.dev_for_training"):
         split_dev_for_training(dev, 2490, "en")
+
+
+def test_multinli_from_an_fsspec_uri():
+    import fsspec
+
+    with fsspec.open("memory://nli/multinli_1.0_dev_matched.jsonl.gz", "wt", compression="gzip") as f:
+        f.write(json.dumps({"gold_label": "entailment", "sentence1": "A", "sentence2": "B", "pairID": "9e"}) + "\n")
+    got = read_training_file("memory://nli/multinli_1.0_dev_matched.jsonl.gz")
+    assert got.kind == "multinli" and [(p.pair_id, p.label) for p in got.pairs] == [("9e", 0)]

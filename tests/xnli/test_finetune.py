@@ -62,3 +62,27 @@ def test_finetune_keeps_best_epoch(tiny_model, tmp_path):
     assert [best.config.id2label[i] for i in range(3)] == list(LABELS)
     # The saved folder is itself a valid input (its head predicts the same labels).
     assert check_model_folder(result.best_model).has_head
+
+
+def test_vocab_stage_export_is_accepted(tmp_path):
+    """The tokenizer folder written by the vocab stage loads, and pairs encode as XLM-R does."""
+    hf_export = pytest.importorskip("xlm_core.vocab.hf_export")
+    import sentencepiece as spm
+    from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
+
+    from tests.xnli.tiny import _sentences
+    from xlm_core.xnli.data import NliPair
+    from xlm_core.xnli.finetune import encode, load_tokenizer
+
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(_sentences(40)), model_prefix=str(tmp_path / "sp"), vocab_size=400,
+        model_type="unigram", character_coverage=0.98, num_threads=1, minloglevel=2,
+    )  # fmt: skip
+    folder = hf_export.export_hf_tokenizer(str(tmp_path / "sp.model"), str(tmp_path / "model"))
+    config = XLMRobertaConfig(vocab_size=402, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                              intermediate_size=32, max_position_embeddings=130, type_vocab_size=1)  # fmt: skip
+    XLMRobertaForMaskedLM(config).save_pretrained(folder)
+    info = check_model_folder(folder, max_length=128)
+    tokenizer = load_tokenizer(folder, info.vocab_size)
+    ids = encode(tokenizer, [NliPair("The man sleeps.", "A man is asleep.", 0, "en", "0")], 64)[0]
+    assert ids[0] == 0 and ids[-1] == 2 and ids.count(2) == 3 and 3 not in ids[1:3]  # <s> A </s></s> B </s>

@@ -67,6 +67,14 @@ def check_model_folder(path: str, max_length: int | None = None) -> ModelFolder:
     has_head = any("SequenceClassification" in a for a in config.get("architectures") or [])
     if has_head:
         _check_head_labels(path, config)
+    if int(config.get("type_vocab_size", 1)) > 1:
+        # XLM-style language embeddings: the export names no language -> id map, so every pair
+        # runs with token type 0, as XLM-R (which has none) does.
+        log.warning(
+            "model folder %s has %s token types (language embeddings?); XNLI uses type 0 for every language",
+            path,
+            config["type_vocab_size"],
+        )
     max_positions = int(config.get("max_position_embeddings", 514)) - _POSITION_OFFSET
     if max_length is not None and max_length > max_positions:
         raise ValueError(

@@ -14,7 +14,12 @@ from collections import Counter
 from xlm_core import io as xio
 from xlm_core.xnli.data import LABELS
 from xlm_core.xnli.evaluate import read_predictions
-from xlm_core.xnli.published import PUBLISHED_AVERAGE, PUBLISHED_PER_LANGUAGE, PUBLISHED_SOURCE
+from xlm_core.xnli.published import (
+    PUBLISHED_AVERAGE,
+    PUBLISHED_PER_LANGUAGE,
+    PUBLISHED_SOURCE,
+    PUBLISHED_TRANSLATE_TRAIN_ALL,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +88,11 @@ def protocol_note(training: dict | None) -> str | None:
         return "Fine-tuning data unknown (no training.json): not comparable to the published numbers."
     data = training["data"]
     if data["paper_protocol"]:
+        if "xnli-mt" in data["kinds"]:
+            return (
+                "Translate-train-all (MultiNLI + XNLI-MT): the published columns are zero-shot numbers; "
+                f"XLM-R large translate-train-all averages {PUBLISHED_TRANSLATE_TRAIN_ALL['XLM-R large']}."
+            )
         return None
     used = " + ".join(f"{_KIND_NAMES.get(s['kind'], s['kind'])} ({s['pairs']:,} pairs)" for s in data["sources"])
     return (
@@ -169,11 +179,12 @@ def _fmt(value) -> str:
 
 def render_markdown(results: dict) -> str:
     flagged = results["status"] != "ok"
-    out = ["# XNLI zero-shot evaluation" + (" — RUN FLAGGED, NOT A RESULT" if flagged else ""), ""]
+    out = ["# XNLI evaluation" + (" — RUN FLAGGED, NOT A RESULT" if flagged else ""), ""]
     if flagged:
         out += [f"> **Not a result: {results['flag']}.** The numbers below are diagnostics only.", ""]
     if results["protocol_note"]:
-        out += [f"> **Not the paper's protocol.** {results['protocol_note']}", ""]
+        lead = "Note." if results["training"] and results["training"]["paper_protocol"] else "Not the paper's protocol."
+        out += [f"> **{lead}** {results['protocol_note']}", ""]
     if results["model"]:
         out.append(f"Model: `{results['model']}`  ")
     if results["training"]:
@@ -184,7 +195,8 @@ def render_markdown(results: dict) -> str:
             f"model selection on {sel}, best epoch {results['best_epoch']} of {results['epochs']}.  "
         )
     n = sum(s["pairs"] for s in results["per_language"].values())
-    out += [f"Test accuracy (%) on {len(results['languages'])} languages, {n:,} pairs, zero-shot.", ""]
+    setting = "translate-train-all" if "xnli-mt" in ((results["training"] or {}).get("kinds") or []) else "zero-shot"
+    out += [f"Test accuracy (%) on {len(results['languages'])} languages, {n:,} pairs, {setting}.", ""]
     out += [markdown_table(results), ""]
     if not flagged:
         others = " · ".join(f"{name} {avg}" for name, avg in PUBLISHED_AVERAGE.items())
