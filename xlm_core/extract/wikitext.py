@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import mwparserfromhell
@@ -87,17 +88,20 @@ _REF_PAIRED = re.compile(r"<ref\b[^>]*?>.*?</ref\s*>", re.I | re.S)
 # Innermost template (no braces inside): repeated until nothing matches, so nesting is removed
 # from the inside out in linear passes (depth is rarely above 5).
 _INNER_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
+# [[target]] / [[target|label]] with nothing nested and on one line.
+_SIMPLE_LINK = re.compile(r"\[\[([^\[\]{}|\n<>]*)(?:\|([^\[\]{}\n<>]*))?\]\]")
 _BEHAVIOUR_SWITCH = re.compile(r"__[^\W_]\w*?__")
-_STYLE_QUOTES = re.compile(r"'{2,}")
-_HSPACE = re.compile(r"[^\S\n]+")
-_BLANK_LINES = re.compile(r"\n{3,}")
+# List markers (*, #, ;, :) at line starts, with the space after them.
+_LIST_MARKER = re.compile(r"^[*#:;]+[ \t]*", re.M)
+# "; term : definition" renders as two lines.
+_DEFINITION = re.compile(r"^(;[^:\n]*?)[ \t]*:", re.M)
 # Media files linked under a namespace alias the siteinfo does not list ([[画像:x.jpg|..]]).
 _MEDIA_FILE = re.compile(
     r"\.(?:jpe?g|png|gif|svg|tiff?|webp|xcf|ogg|oga|ogv|webm|mp3|mp4|wav|flac|mid|pdf|djvu|stl)\s*$",
     re.I,
 )
 _INTERLANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*|simple")
-_LIST_MARKERS = re.compile(r"^[*#:;]+", re.M)
+_LIST_LINE = "\x03"
 # Leftovers the parser leaves as text: links whose target spans lines ([[A\n|b]]) and
 # unclosed/stray footnote tags. Rendered as their label / nothing.
 _LEFTOVER_LINK = re.compile(r"\[\[(?:[^\[\]|]*\|)?([^\[\]]*)\]\]")
@@ -146,6 +150,26 @@ def _strip_tables(text: str) -> str:
     return "\n".join(out)
 
 
+def _replace_links(text: str, is_dropped: Callable[[str], bool]) -> str:
+    """Links without nested markup, by their visible text (the parser's Python tree builder
+    costs ~100x more per link); repeated so that a file link whose caption held a link becomes
+    simple and is dropped whole."""
+
+    def visible(m: re.Match[str]) -> str:
+        title, label = m.group(1).strip(), m.group(2)
+        if title.startswith(":"):  # [[:Category:X]] is a visible link to the category page
+            title = title[1:]
+        elif is_dropped(title):
+            return ""
+        return label if label and label.strip() else title
+
+    while "[[" in text:
+        text, n = _SIMPLE_LINK.subn(visible, text)
+        if not n:
+            break
+    return text
+
+
 def _strip_templates(text: str) -> str:
     while "{{" in text:
         text, n = _INNER_TEMPLATE.subn("", text)
@@ -187,8 +211,15 @@ class WikitextConverter:
             text = self._drop_tag_re.sub("", text)
         text = _strip_tables(text)
         text = _strip_templates(text)
-        text = _BEHAVIOUR_SWITCH.sub("", text)
-        return _STYLE_QUOTES.sub("", text)
+        text = _replace_links(text, self._is_dropped_link)
+        if "__" in text:
+            text = _BEHAVIOUR_SWITCH.sub("", text)
+        if "''" in text:  # bold ''' and italic '' ('''''= both) are style only
+            text = text.replace("'''", "").replace("''", "")
+        if "\n;" in text or text.startswith(";"):
+            text = _DEFINITION.sub("\\1\n:", text)
+        # Without list markers the parser builds no Tag node per item (its costliest node).
+        return _LIST_MARKER.sub("" if self.config.keep_lists else _LIST_LINE, text)
 
     def _walk(self, nodes, out: list[str]) -> None:
         # Heading text is wrapped in \x00level\x01 ... \x02 markers so `_layout` can drop headings
@@ -215,16 +246,20 @@ class WikitextConverter:
             elif isinstance(node, (Template, Argument, Comment)):
                 continue
 
+    def _is_dropped_link(self, title: str) -> bool:
+        """File/category/interlanguage links are not prose."""
+        prefix, sep, _ = title.partition(":")
+        if not sep:
+            return False
+        p = prefix.strip().lower()
+        return p in self._drop_prefixes or bool(_INTERLANGUAGE.fullmatch(p) or _MEDIA_FILE.search(title))
+
     def _link(self, node: Wikilink, out: list[str]) -> None:
         title = str(node.title).strip()
-        if title.startswith(":"):  # [[:Category:X]] is a visible link to the category page
+        if title.startswith(":"):
             title = title[1:]
-        else:
-            prefix, sep, _ = title.partition(":")
-            if sep:
-                p = prefix.strip().lower()
-                if p in self._drop_prefixes or _INTERLANGUAGE.fullmatch(p) or _MEDIA_FILE.search(title):
-                    return
+        elif self._is_dropped_link(title):
+            return
         if node.text is not None and str(node.text).strip():
             self._walk(node.text.nodes, out)
         else:
@@ -232,7 +267,7 @@ class WikitextConverter:
 
     def _tag(self, node: Tag, out: list[str]) -> None:
         name = str(node.tag).strip().lower()
-        if node.wiki_markup:  # list markers (*, #, ;, :), ---- rules: the line stays a line
+        if node.wiki_markup:  # "----" rule, or a list marker the pre-pass left (";a : b")
             if name == "hr":
                 out.append("\n")
             return
@@ -248,12 +283,19 @@ class WikitextConverter:
             text = _LEFTOVER_LINK.sub(r"\1", text)
         if "<" in text:
             text = _LEFTOVER_REF.sub("", text)
-        text = _HSPACE.sub(" ", text)
-        lines = [ln.strip() for ln in text.split("\n")]
-        lines = [ln for ln in lines if not _TABLE_RESIDUE.fullmatch(ln)]
-        if not self.config.keep_lists:
-            lines = [ln for ln in lines if not _LIST_MARKERS.match(ln)]
-        text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+        drop_lists = not self.config.keep_lists
+        lines: list[str] = []
+        for line in text.split("\n"):
+            # str.split() collapses every Unicode space (tabs, no-break spaces) and strips,
+            # several times faster than a whitespace regex over the page.
+            line = " ".join(line.split())
+            if line:
+                if _TABLE_RESIDUE.fullmatch(line) or (drop_lists and _LIST_LINE in line):
+                    continue
+            elif not lines or not lines[-1]:
+                continue  # one blank line between paragraphs, none at the start
+            lines.append(line)
+        text = "\n".join(lines).strip()
         if not self.config.keep_headings or "\x00" not in text:
             return text
         return _drop_empty_sections(text)
