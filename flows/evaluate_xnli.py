@@ -83,11 +83,12 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dev", metavar="URI", help="XNLI dev file (xnli.dev)")
     p.add_argument("--test", metavar="URI", help="XNLI test file (xnli.test)")
     p.add_argument("--languages", nargs="+", metavar="LANG", help="XNLI languages to test (xnli.languages)")
-    p.add_argument("--epochs", type=int, help="xnli.epochs")
+    p.add_argument("--epochs", type=int, metavar="N", help="xnli.epochs")
     p.add_argument("--max-train", type=int, metavar="N", help="use at most N training pairs (xnli.max_train)")
     p.add_argument("--max-eval", type=int, metavar="N", help="first N dev/test pairs per language (xnli.max_eval)")
     p.add_argument("--dev-for-training", type=int, metavar="N", help="English dev pairs moved into training")
     p.add_argument("--selection", choices=("en", "avg"), help="model selection set (xnli.selection)")
+    p.add_argument("--threads", type=int, metavar="N", help="torch CPU threads (xnli.threads)")
     p.set_defaults(func=_run)
 
 
@@ -103,6 +104,7 @@ def _run(args: argparse.Namespace) -> int:
         "max_eval": args.max_eval,
         "dev_for_training": args.dev_for_training,
         "selection": args.selection,
+        "threads": args.threads,
     }
     section = {**section, **{k: v for k, v in overrides.items() if v is not None}}
     # Bad spec, arguments, model folder or data: one clear error before Prefect starts.

@@ -78,3 +78,9 @@ def test_rerun_reuses_finished_steps(run, tiny_model, caplog):
         run_xnli(tiny_model, str(out), config)
     assert "fine-tuning already done" in caplog.text and "test predictions already done" in caplog.text
     assert (out / "best_model" / "model.safetensors").stat().st_mtime_ns == before
+
+
+def test_missing_data_file_names_the_field(tiny_model, tmp_path):
+    config = XnliConfig(test=str(tmp_path / "XNLI-1.0" / "xnli.test.tsv"))
+    with pytest.raises(FileNotFoundError, match=r"spec field xnli.test: .*xnli.test.tsv does not exist"):
+        check_inputs(tiny_model, str(tmp_path / "out"), config)

@@ -31,7 +31,7 @@ def test_bad_spec_value_names_the_field(tiny_model, tmp_path, capsys):
 def test_xlm_xnli_runs_the_flow(prefect_api, tiny_model, tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["xnli", "--model", tiny_model, "--out", str(out), "--train-data", SICK, "--languages", "en", "de", "sw",
-            "--epochs", "1", "--max-train", "64", "--max-eval", "30"]  # fmt: skip
+            "--epochs", "1", "--max-train", "64", "--max-eval", "30", "--threads", "1"]  # fmt: skip
     assert main(argv) == 0
     printed = capsys.readouterr().out
     results = json.loads((out / "xnli_results.json").read_text())

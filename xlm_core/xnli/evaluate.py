@@ -49,9 +49,15 @@ def _cap(sets: dict[str, list[NliPair]], limit: int | None) -> dict[str, list[Nl
     return {lang: pairs[:limit] if limit else pairs for lang, pairs in sets.items()}
 
 
+def _require(uri: str, field: str) -> str:
+    if not xio.exists(uri):
+        raise FileNotFoundError(f"spec field xnli.{field}: {uri} does not exist")
+    return uri
+
+
 def load_training_data(config: XnliConfig) -> TrainingData:
-    files = [read_training_file(uri) for uri in config.train]
-    dev = read_xnli(config.dev, config.languages)
+    files = [read_training_file(_require(uri, "train")) for uri in config.train]
+    dev = read_xnli(_require(config.dev, "dev"), config.languages)
     from_dev, dev = split_dev_for_training(dev, config.dev_for_training, config.train_language)
     pairs = [p for f in files for p in f.pairs] + from_dev
     available = len(pairs)
@@ -81,7 +87,7 @@ def load_training_data(config: XnliConfig) -> TrainingData:
 
 
 def load_test_data(config: XnliConfig) -> dict[str, list[NliPair]]:
-    return _cap(read_xnli(config.test, config.languages), config.max_eval)
+    return _cap(read_xnli(_require(config.test, "test"), config.languages), config.max_eval)
 
 
 def check_inputs(model_path: str, out_dir: str, config: XnliConfig) -> dict:

@@ -152,11 +152,11 @@ def table_rows(results: dict) -> list[dict]:
     for lang in results["languages"]:
         row = {"language": lang, ours: round(100 * results["accuracy"][lang], 1)}
         if not flagged:
-            row.update({name: PUBLISHED_PER_LANGUAGE[name].get(lang) for name in _COMPARE})
+            row.update({f"{name} (paper)": PUBLISHED_PER_LANGUAGE[name].get(lang) for name in _COMPARE})
         rows.append(row)
     avg = {"language": "avg", ours: round(100 * results["average"], 1)}
     if not flagged:
-        avg.update({name: PUBLISHED_AVERAGE[name] for name in _COMPARE})
+        avg.update({f"{name} (paper)": PUBLISHED_AVERAGE[name] for name in _COMPARE})
     rows.append(avg)
     return rows
 
@@ -245,7 +245,7 @@ def render_chart(results: dict) -> bytes | None:
     ax.set_xticks(range(len(langs)), langs)
     ax.set_ylim(0, 100)
     ax.set_ylabel("test accuracy (%)")
-    title = "XNLI zero-shot accuracy"
+    title = "XNLI test accuracy"
     if flagged:
         title += " — COLLAPSED RUN, NOT A RESULT"
     elif results["protocol_note"]:
