@@ -86,3 +86,8 @@ def test_real_articles_have_no_markup_left(lang):
     for out in outs:
         assert not MARKUP.search(out), MARKUP.search(out)
         assert "\n\n\n" not in out and out == out.strip()
+
+
+def test_stray_tags_and_multiline_links_rendered_as_text():
+    text = "A [[Target page\n|label]] and</div> text <ref>unclosed"
+    assert wikitext_to_text(text) == "A label and text unclosed"

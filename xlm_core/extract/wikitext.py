@@ -103,9 +103,14 @@ _MEDIA_FILE = re.compile(
 _INTERLANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*|simple")
 _LIST_LINE = "\x03"
 # Leftovers the parser leaves as text: links whose target spans lines ([[A\n|b]]) and
-# unclosed/stray footnote tags. Rendered as their label / nothing.
+# unmatched tags (a stray </div>, an unclosed <ref>). Rendered as their label / nothing.
 _LEFTOVER_LINK = re.compile(r"\[\[(?:[^\[\]|]*\|)?([^\[\]]*)\]\]")
-_LEFTOVER_REF = re.compile(r"</?ref\b[^>]*>", re.I)
+_LEFTOVER_TAG = re.compile(
+    r"</?(?:ref|references|div|span|p|table|tr|td|th|tbody|thead|caption|center|small|big|font|"
+    r"sup|sub|b|i|u|s|em|strong|abbr|blockquote|br|hr|li|ul|ol|dl|dt|dd|code|tt|poem|nowiki|"
+    r"gallery|includeonly|noinclude|onlyinclude)\b[^<>]*>",
+    re.I,
+)
 # Table row/cell markers of tables built by templates ({{s-start}} ... |- ... {{s-end}}).
 _TABLE_RESIDUE = re.compile(r"[|!][-+}]*")
 
@@ -282,7 +287,7 @@ class WikitextConverter:
         if "[[" in text:
             text = _LEFTOVER_LINK.sub(r"\1", text)
         if "<" in text:
-            text = _LEFTOVER_REF.sub("", text)
+            text = _LEFTOVER_TAG.sub("", text)
         drop_lists = not self.config.keep_lists
         lines: list[str] = []
         for line in text.split("\n"):
