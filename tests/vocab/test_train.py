@@ -34,3 +34,20 @@ def test_config_errors_name_the_spec_field():
     with pytest.raises(ValueError, match="vocab.alpha"):
         VocabConfig.from_spec({"alpha": 0})
     assert VocabConfig.from_spec({"alpha": 0.5}, vocab_size=1000, model_type=None).vocab_size == 1000
+
+
+def test_spec_sections_validate_with_the_stage_schemas():
+    import yaml
+
+    from tests.tokenize.helpers import REPO
+    from xlm_core.spec import SpecError, parse_spec
+
+    spec = yaml.safe_load((REPO / "data_specs" / "demo.yaml").read_text())
+    spec["vocab"] = {"vocab_size": 4000, "sentences": 50000, "alpha": 0.3, "model_type": "bpe", "byte_fallback": False}
+    spec["tokenize"] = {"seq_len": 512}
+    spec["parallel"] = {"inputs": [{"tsv": "samples/parallel/tatoeba_xnli14.tsv.gz"}], "skip_lid": ["sw"]}
+    parsed = parse_spec(spec)
+    assert VocabConfig.from_spec(parsed.section("vocab")).vocab_size == 4000
+    spec["vocab"]["model_type"] = "wordpiece"
+    with pytest.raises(SpecError, match="vocab.model_type: 'wordpiece' is not one of bpe, unigram"):
+        parse_spec(spec)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xlm_core.document import document_id
-from xlm_core.io import atomic_open, join, sha256_file, write_json
+from xlm_core.io import atomic_open, exists, join, read_json, sha256_file, write_json
 from xlm_core.parallel.clean import clean_pairs
 from xlm_core.parallel.config import ParallelConfig
 from xlm_core.parallel.ingest import Pair, read_moses, read_tsv
@@ -60,23 +60,43 @@ def pairs_table(pairs: list[Pair]) -> pa.Table:
     )
 
 
+def _reusable(out_dir: str, inputs: list[dict], config: dict) -> dict | None:
+    """The existing manifest when made from the same inputs (checksums) and config, with its
+    Parquet files still in place (a re-run of the flow does not redo the cleaning)."""
+    uri = join(out_dir, MANIFEST)
+    if not exists(uri):
+        return None
+    done = read_json(uri)
+    if done.get("inputs") != inputs or done.get("config") != config:
+        return None
+    if not all(exists(join(out_dir, r["path"])) for r in done["pairs"]):
+        return None
+    return done
+
+
 def ingest_parallel(inputs: list[dict], out_dir: str, config: ParallelConfig = ParallelConfig(), *, lid=None) -> dict:
     """Read, clean and write every language pair; returns the manifest (also written).
     `lid`: a LanguageIdentifier (default: the bundled lid.176); pass False to skip language ID."""
-    if lid is None:
-        from xlm_core.langid import LangIdConfig, LanguageIdentifier
-
-        lid = LanguageIdentifier(LangIdConfig())
-    groups: dict[str, list[Pair]] = {}
     input_records = []
     for spec in inputs:
         uris = [spec["tsv"]] if "tsv" in spec else list(spec["moses"])
         input_records.append({**spec, "sha256": [sha256_file(u)[0] for u in uris]})
+    config_record = {"lid_threshold": config.lid_threshold, "per_language": config.per_language,
+                     "skip_lid": list(config.skip_lid), "max_length_ratio": config.max_length_ratio,
+                     "max_bytes": config.max_bytes, "languages": list(config.languages or []), "lid": lid is not False}
+    if (done := _reusable(out_dir, input_records, config_record)) is not None:
+        return done
+    groups: dict[str, list[Pair]] = {}
+    for spec in inputs:
         for pair in read_input(spec):
             if config.languages is None or pair.l1 in config.languages:
                 groups.setdefault(pair.name, []).append(pair)
     if not groups:
         raise ValueError(f"no sentence pairs in parallel.inputs {[i for i in inputs]}")
+    if lid is None:
+        from xlm_core.langid import LangIdConfig, LanguageIdentifier
+
+        lid = LanguageIdentifier(LangIdConfig())
     records, counters = [], {}
     for name in sorted(groups):
         c: Counter = Counter()
@@ -95,9 +115,7 @@ def ingest_parallel(inputs: list[dict], out_dir: str, config: ParallelConfig = P
     manifest = {
         "kind": MANIFEST_KIND,
         "inputs": input_records,
-        "config": {"lid_threshold": config.lid_threshold, "per_language": config.per_language,
-                   "skip_lid": list(config.skip_lid), "max_length_ratio": config.max_length_ratio,
-                   "max_bytes": config.max_bytes, "lid": bool(lid)},
+        "config": config_record,
         "pairs": records,
         "counters": counters,
     }

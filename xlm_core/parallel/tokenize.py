@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import os
+
 import pyarrow.parquet as pq
 
-from xlm_core.io import fs_and_path, join, read_json, write_json
+from xlm_core.io import exists, fs_and_path, join, read_json, write_json
 from xlm_core.parallel.dataset import MANIFEST, MANIFEST_KIND
 from xlm_core.tokenize.manifest import vocab_entry
 from xlm_core.tokenize.stream import StreamWriter
 from xlm_core.vocab.model import Vocabulary
+
+
+def _reusable(out_root: str, source: dict, vocab: Vocabulary) -> dict | None:
+    """The existing manifest when it was made from the same pairs with the same vocabulary and
+    its stream files still have their recorded sizes."""
+    uri = join(out_root, MANIFEST)
+    if not exists(uri):
+        return None
+    done = read_json(uri)
+    if done.get("vocab", {}).get("sha256") != vocab.sha256 or [(e["pair"], e["source_sha256"]) for e in done["pairs"]] != [
+        (r["pair"], r["sha256"]) for r in source["pairs"]
+    ]:
+        return None
+    _, root = fs_and_path(out_root)
+    for e in done["pairs"]:
+        for rec in e["streams"].values():
+            for rel, size in ((rec["bin"], rec["bin_bytes"]), (rec["idx"], rec["idx_bytes"])):
+                path = os.path.join(root, e["pair"], rel)
+                if not os.path.isfile(path) or os.path.getsize(path) != size:
+                    return None
+    return done
 
 
 def tokenize_pairs(parallel_dir: str, out_root: str, vocab: Vocabulary | str, *, num_threads: int = -1) -> dict:
@@ -17,6 +40,8 @@ def tokenize_pairs(parallel_dir: str, out_root: str, vocab: Vocabulary | str, *,
     `PairDataset.tlm_example` adds them. Returns the manifest (also written)."""
     vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     source = read_json(join(parallel_dir, "manifest.json"))
+    if (done := _reusable(out_root, source, vocab)) is not None:
+        return done
     entries = []
     for rec in source["pairs"]:
         fs, path = fs_and_path(join(parallel_dir, rec["path"]))
