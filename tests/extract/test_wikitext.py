@@ -91,3 +91,8 @@ def test_real_articles_have_no_markup_left(lang):
 def test_stray_tags_and_multiline_links_rendered_as_text():
     text = "A [[Target page\n|label]] and</div> text <ref>unclosed"
     assert wikitext_to_text(text) == "A label and text unclosed"
+
+
+def test_rows_of_template_built_tables_dropped():
+    text = "{{s-start}}\n{{s-bef|before=[[X]]}}\n|-\n| cell [[Y]]\n! header\n{{s-end}}\nText | with a bar."
+    assert wikitext_to_text(text) == "Text | with a bar."

@@ -15,6 +15,8 @@ Policy (what a reader of the rendered article sees as running prose, nothing els
   `keep_headings` is set (the default) and the section below kept some text; a heading
   whose section ends up empty (e.g. "References", "External links" once refs and templates are
   gone) is dropped. Unset `keep_headings` to drop every heading.
+- table rows left by tables that a template opens (lines starting with `|` or `!`) are dropped;
+  brackets of links left unbalanced in the source are removed.
 - lists: one item per line, list markers (`*`, `#`, `;`, `:`) removed (`keep_lists=False`
   drops list lines altogether).
 - whitespace: runs of horizontal whitespace (including no-break spaces) become one space, lines
@@ -111,8 +113,9 @@ _LEFTOVER_TAG = re.compile(
     r"gallery|includeonly|noinclude|onlyinclude)\b[^<>]*>",
     re.I,
 )
-# Table row/cell markers of tables built by templates ({{s-start}} ... |- ... {{s-end}}).
-_TABLE_RESIDUE = re.compile(r"[|!][-+}]*")
+# Rows and cells of tables opened by a template ({{s-start}} ... |- ... {{s-end}}): outside a
+# table no prose line starts with "|" or "!".
+_TABLE_RESIDUE = re.compile(r"[|!]")
 
 
 def _drop_tag_pattern(tags: tuple[str, ...]) -> re.Pattern[str]:
@@ -284,8 +287,9 @@ class WikitextConverter:
             self._walk(node.contents.nodes, out)
 
     def _layout(self, text: str) -> str:
-        if "[[" in text:
+        if "[[" in text or "]]" in text:
             text = _LEFTOVER_LINK.sub(r"\1", text)
+            text = text.replace("[[", "").replace("]]", "")  # unbalanced in the source
         if "<" in text:
             text = _LEFTOVER_TAG.sub("", text)
         drop_lists = not self.config.keep_lists
@@ -295,7 +299,7 @@ class WikitextConverter:
             # several times faster than a whitespace regex over the page.
             line = " ".join(line.split())
             if line:
-                if _TABLE_RESIDUE.fullmatch(line) or (drop_lists and _LIST_LINE in line):
+                if _TABLE_RESIDUE.match(line) or (drop_lists and _LIST_LINE in line):
                     continue
             elif not lines or not lines[-1]:
                 continue  # one blank line between paragraphs, none at the start
