@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 # Flow modules that contribute sub-commands, in the order `xlm --help` lists them.
@@ -18,11 +19,19 @@ COMMAND_MODULES = [
 ]
 
 
+def _quiet_prefect(argv: list[str]) -> None:
+    """Prefect logs every task state at INFO; on a terminal the progress bars say it better.
+    `-v` (or PREFECT_LOGGING_LEVEL) brings them back."""
+    if "-v" not in argv and "--verbose" not in argv:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xlm",
         description="xlm-pipeline: raw dumps -> dataset -> vocabulary -> pretraining -> XNLI.",
     )
+    parser.add_argument("-v", "--verbose", action="store_true", help="show Prefect's task-level logs")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -36,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    _quiet_prefect(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)

@@ -38,7 +38,7 @@ def write_language(
     paths = [u.files[language] for u in units if language in u.files]
     counters: dict[str, dict[str, int]] = {}
     dedup = spec.section("dedup")
-    if paths and dedup and dedup.get("enabled", True):
+    if paths and dedup:
         from xlm_core.build.dedup import deduplicate
 
         paths, counters = deduplicate(paths, language, dedup, layout, version)

@@ -44,6 +44,8 @@ def candidate_pairs(key: np.ndarray, node: np.ndarray, band: np.ndarray,
     a, b, band = np.concatenate(a_l), np.concatenate(b_l), np.concatenate(band_l)
     keep = a != b
     a, b, band = a[keep], b[keep], band[keep]
+    if len(a) == 0:  # no bucket shared by two documents
+        return a, b, band
     order = np.lexsort((band, b, a))  # per (a, b): lowest band first
     a, b, band = a[order], b[order], band[order]
     first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
