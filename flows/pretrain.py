@@ -57,6 +57,9 @@ def export(checkpoint_dir: str, out_dir: str, tokenizer_dir: str | None = None) 
 
 
 def _run_pretrain(args: argparse.Namespace) -> int:
+    run = load_run_config(args.config)  # bad input: one line from flows.cli, before Prefect starts
+    if args.hostfile is None:
+        run.train.grad_accumulation(args.nproc)
     try:
         result = pretrain(args.config, args.nproc, args.hostfile, args.export, args.tokenizer)
     except LaunchError as exc:  # the ranks failed: their last error line, not a traceback

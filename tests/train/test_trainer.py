@@ -66,9 +66,9 @@ def test_kill_and_resume_equals_uninterrupted(reference, tmp_path):
     assert _losses(config) == _losses(ref_config)  # exactly: same data, masks, dropout, optimizer state
 
 
-@pytest.mark.parametrize("stage", [1, 3])
-def test_other_zero_stages_train_and_export(tmp_path, stage):
-    config = make_run(tmp_path, stage=stage, steps=6, checkpoint_every=6)
+def test_zero3_trains_and_exports(tmp_path):
+    """(ZeRO-1 runs in test_pretrain_flow.py, through `xlm pretrain`.)"""
+    config = make_run(tmp_path, stage=3, steps=6, checkpoint_every=6)
     _train(config)
     losses = _losses(config)
     assert losses[6] < losses[1] - 0.5
@@ -95,7 +95,7 @@ def test_export_of_trained_checkpoint_matches_hf_on_real_text(reference, tmp_pat
 
 
 def test_nan_loss_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
-    config = make_run(tmp_path, stage=2, steps=6, lr=1e30, warmup_steps=0, checkpoint_every=1, keep_last=10)
+    config = make_run(tmp_path, stage=2, steps=4, lr=1e30, warmup_steps=0, checkpoint_every=1, keep_last=10)
     with pytest.raises(LaunchError, match=r"loss is nan at step (\d+)") as exc:
         _train(config)
     step = int(__import__("re").search(r"at step (\d+)", str(exc.value)).group(1))

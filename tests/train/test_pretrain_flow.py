@@ -1,0 +1,40 @@
+"""flows/pretrain.py: `xlm pretrain` (ZeRO-1, 2 gloo ranks) with --export on the session Prefect
+server, artifacts included; bad batch layout refused before anything starts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from flows.cli import main
+
+from .conftest import make_run
+
+
+def test_batch_sizes_that_do_not_divide_are_one_clear_line(tmp_path, capsys):
+    config = make_run(tmp_path, stage=1, steps=2, micro_batch_size=8, global_batch_size=24)
+    assert main(["pretrain", "--config", config, "--nproc", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("xlm pretrain: error: train.global_batch_size=24 is not divisible by train.micro_batch_size=8 × 2 ranks")
+
+
+@pytest.mark.slow
+def test_xlm_pretrain_zero1_with_export(prefect_api, tmp_path, capsys):
+    config = make_run(tmp_path, stage=1, steps=6, checkpoint_every=3)
+    out = tmp_path / "hf"
+    assert main(["pretrain", "--config", config, "--nproc", "2", "--export", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "trained to step 6" in printed and f"exported to {out}" in printed
+    result = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert result["checkpoint"].endswith("step00000006")
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["loss"] < rows[0]["loss"] - 0.5
+    assert json.loads((out / "config.json").read_text())["architectures"] == ["XLMRobertaForMaskedLM"]
+
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        artifacts = {a.key: a for a in client.read_artifacts() if a.key}
+    assert {"pretrain-loss", "pretrain-metrics"} <= set(artifacts)
+    assert "Training loss" in artifacts["pretrain-loss"].data
