@@ -25,7 +25,7 @@ import platform
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,7 +45,8 @@ def xnli_sentences(name: str) -> dict[str, list[str]]:
 
 
 def make_dataset(root: Path) -> Path:
-    from tests.tokenize.helpers import documents, make_dataset as write
+    from tests.tokenize.helpers import documents
+    from tests.tokenize.helpers import make_dataset as write
 
     by_lang = xnli_sentences("xnli.test.tsv.gz")
     docs = [d for lang in sorted(by_lang) for d in documents(by_lang[lang], per_doc=10)]
@@ -59,8 +60,9 @@ def train_model(root: Path, model_type: str, threads: int) -> str:
 
     sample = root / "dev.txt"
     if not sample.exists():
-        sample.write_text("\n".join(s for v in xnli_sentences("xnli.dev.tsv.gz").values() for s in v) + "\n",
-                          encoding="utf-8")
+        sample.write_text(
+            "\n".join(s for v in xnli_sentences("xnli.dev.tsv.gz").values() for s in v) + "\n", encoding="utf-8"
+        )
     config = VocabConfig(vocab_size=16000, model_type=model_type, num_threads=threads)
     trained = train_sentencepiece([str(sample)], str(root / model_type), config)
     export_hf_tokenizer(trained["model"], str(root / model_type / "hf"))
@@ -109,8 +111,11 @@ def run_peer(dataset: Path, shard: dict, out: Path, folder: str, model_type: str
 def bench(model_type: str, threads: int, repeats: int, work: Path) -> dict:
     from xlm_core.shards.manifest import load_manifest
 
-    dataset = make_dataset(work / "data") if not (work / "data/xnli-test/bench/manifest.json").exists() \
+    dataset = (
+        make_dataset(work / "data")
+        if not (work / "data/xnli-test/bench/manifest.json").exists()
         else work / "data/xnli-test/bench"
+    )
     shard = load_manifest(str(dataset))["shards"][0]
     model = train_model(work, model_type, threads)
     best = {}
@@ -149,7 +154,7 @@ def main() -> int:
     types = ("bpe", "unigram") if args.model_type == "both" else (args.model_type,)
     results = [bench(t, args.threads, args.repeats, work) for t in types]
     lines = [
-        f"## tokenize ({datetime.now(timezone.utc):%Y-%m-%d}, `bench/tokenize_throughput.py --threads {args.threads}`)",
+        f"## tokenize ({datetime.now(UTC):%Y-%m-%d}, `bench/tokenize_throughput.py --threads {args.threads}`)",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared with other jobs: figures are per CPU-second), "
         f"Python {platform.python_version()}. Text: XNLI test, 15 languages, {results[0]['documents']} documents of "

@@ -9,7 +9,6 @@ inputs), so Prefect's result cache is not used."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -31,8 +30,9 @@ def count_language(dataset_dir: str, language: str, shards: list[dict], out_dir:
 
 
 @task(name="sample-sentences", task_run_name="sample-{language}", cache_policy=NO_CACHE)
-def sample_language(dataset_dir: str, language: str, shards: list[dict], out_dir: str,
-                    available: int, target: int, config: VocabConfig) -> dict:
+def sample_language(
+    dataset_dir: str, language: str, shards: list[dict], out_dir: str, available: int, target: int, config: VocabConfig
+) -> dict:
     return stage.sample_step(dataset_dir, language, shards, out_dir, available=available, target=target, config=config)
 
 
@@ -88,24 +88,43 @@ def _artifacts(rep: dict, realised: dict, tokens: dict | None, pairs: dict | Non
     create_table_artifact(key="vocab-fertility", table=rows, description="tokens per word, unk/byte rates, vocab share")
     create_table_artifact(
         key="vocab-alpha-sampling",
-        table=[{"language": lang, "available": s["available"], "formula_share": round(s["formula_share"], 4),
-                "sampled": s["sampled"], "realised_share": round(s["realised_share"], 4)} for lang, s in sorted(realised.items())],
+        table=[
+            {
+                "language": lang,
+                "available": s["available"],
+                "formula_share": round(s["formula_share"], 4),
+                "sampled": s["sampled"],
+                "realised_share": round(s["realised_share"], 4),
+            }
+            for lang, s in sorted(realised.items())
+        ],
         description="α-sampling: formula vs realised proportions",
     )
     create_markdown_artifact(key="vocab-report", markdown=to_markdown(rep), description="vocabulary report")
     if tokens:
-        create_table_artifact(key="tokens-per-language",
-                              table=[{"language": lang, **v} for lang, v in tokens["languages"].items()],
-                              description="documents and tokens per language in the token streams")
+        create_table_artifact(
+            key="tokens-per-language",
+            table=[{"language": lang, **v} for lang, v in tokens["languages"].items()],
+            description="documents and tokens per language in the token streams",
+        )
     if pairs:
-        create_table_artifact(key="parallel-pairs", table=[{"pair": p, **c} for p, c in pairs["counters"].items()],
-                              description="parallel pairs read / kept / dropped by reason")
+        create_table_artifact(
+            key="parallel-pairs",
+            table=[{"pair": p, **c} for p, c in pairs["counters"].items()],
+            description="parallel pairs read / kept / dropped by reason",
+        )
 
 
 @flow(name="train_vocab", log_prints=True)
-def train_vocab(dataset_dir: str, out_dir: str, config: VocabConfig, tokenize: bool = True,
-                tokenize_config: TokenizeConfig = TokenizeConfig(), parallel_inputs: list[dict] | None = None,
-                parallel_config: ParallelConfig = ParallelConfig()) -> dict:
+def train_vocab(
+    dataset_dir: str,
+    out_dir: str,
+    config: VocabConfig,
+    tokenize: bool = True,
+    tokenize_config: TokenizeConfig = TokenizeConfig(),
+    parallel_inputs: list[dict] | None = None,
+    parallel_config: ParallelConfig = ParallelConfig(),
+) -> dict:
     """Vocabulary for the dataset version at `dataset_dir`, written under `out_dir`."""
     logger = get_run_logger()
     manifest = load_manifest(dataset_dir)
@@ -113,8 +132,10 @@ def train_vocab(dataset_dir: str, out_dir: str, config: VocabConfig, tokenize: b
     count_f = {lang: count_language.submit(dataset_dir, lang, s, out_dir) for lang, s in shards.items()}
     counts = {lang: f.result() for lang, f in count_f.items()}
     plan = sampling.plan(counts, alpha=config.alpha, budget=config.sentences)
-    sample_f = {lang: sample_language.submit(dataset_dir, lang, s, out_dir, counts[lang], plan[lang]["target"], config)
-                for lang, s in shards.items()}
+    sample_f = {
+        lang: sample_language.submit(dataset_dir, lang, s, out_dir, counts[lang], plan[lang]["target"], config)
+        for lang, s in shards.items()
+    }
     samples = {lang: f.result() for lang, f in sample_f.items()}
     realised = sampling.realised(plan, samples)
     stage.write_sampling(out_dir, config, realised)
@@ -127,10 +148,14 @@ def train_vocab(dataset_dir: str, out_dir: str, config: VocabConfig, tokenize: b
     result = {**trained, "hf": hf, "report": join(out_dir, "vocab", "report.md")}
     if tokenize:
         out_root = join(out_dir, "tokens")
-        futures = [tokenize_shard.submit(dataset_dir, s, out_root, trained["model"], tokenize_config)
-                   for lang_shards in shards.values() for s in lang_shards]
-        tokens = tokenize_manifest(dataset_dir, trained["model"], [f.result() for f in futures], out_root,
-                                   tokenize_config.seq_len)
+        futures = [
+            tokenize_shard.submit(dataset_dir, s, out_root, trained["model"], tokenize_config)
+            for lang_shards in shards.values()
+            for s in lang_shards
+        ]
+        tokens = tokenize_manifest(
+            dataset_dir, trained["model"], [f.result() for f in futures], out_root, tokenize_config.seq_len
+        )
         result["tokens"] = out_root
         result["token_totals"] = tokens["totals"]
     if parallel_inputs:
@@ -149,16 +174,29 @@ def configs_from_args(args: argparse.Namespace) -> tuple[VocabConfig, TokenizeCo
         from xlm_core.spec import load_spec
 
         spec = load_spec(args.spec)
-        vocab_section, tok_section, par_section = spec.section("vocab"), spec.section("tokenize"), spec.section("parallel")
+        vocab_section, tok_section, par_section = (
+            spec.section("vocab"),
+            spec.section("tokenize"),
+            spec.section("parallel"),
+        )
         resolve = spec.resolve
-    vocab = VocabConfig.from_spec(vocab_section, vocab_size=args.vocab_size, alpha=args.alpha, model_type=args.model_type,
-                                  sentences=args.sentences, seed=args.seed, num_threads=args.threads)
+    vocab = VocabConfig.from_spec(
+        vocab_section,
+        vocab_size=args.vocab_size,
+        alpha=args.alpha,
+        model_type=args.model_type,
+        sentences=args.sentences,
+        seed=args.seed,
+        num_threads=args.threads,
+    )
     if args.seq_len:
         tok_section["seq_len"] = args.seq_len
     if args.threads is not None:
         tok_section["num_threads"] = args.threads
-    inputs = [{"tsv": resolve(i["tsv"])} if "tsv" in i else {"moses": [resolve(p) for p in i["moses"]]}
-              for i in par_section.pop("inputs", [])]
+    inputs = [
+        {"tsv": resolve(i["tsv"])} if "tsv" in i else {"moses": [resolve(p) for p in i["moses"]]}
+        for i in par_section.pop("inputs", [])
+    ]
     inputs += [{"tsv": p} for p in args.parallel or []]
     inputs += [{"moses": list(pair)} for pair in args.parallel_moses or []]
     return vocab, TokenizeConfig.from_spec(tok_section), inputs, ParallelConfig.from_spec(par_section)
@@ -169,8 +207,13 @@ def _cli(args: argparse.Namespace) -> int:
     load_manifest(args.dataset)  # not a dataset version: fail before Prefect starts anything
     runner = ThreadPoolTaskRunner(max_workers=args.workers)
     result = train_vocab.with_options(task_runner=runner)(
-        args.dataset, args.out, vocab, tokenize=not args.no_tokenize, tokenize_config=tok,
-        parallel_inputs=inputs, parallel_config=par,
+        args.dataset,
+        args.out,
+        vocab,
+        tokenize=not args.no_tokenize,
+        tokenize_config=tok,
+        parallel_inputs=inputs,
+        parallel_config=par,
     )
     print(f"vocabulary: {result['model']} ({result['vocab_size']} ids, sha256 {result['sha256']})")
     print(f"tokenizer:  {result['hf']}")
@@ -185,7 +228,8 @@ def _cli(args: argparse.Namespace) -> int:
 def add_cli(sub: argparse._SubParsersAction) -> None:
     d = VocabConfig()
     p = sub.add_parser(
-        "vocab", help="train the shared vocabulary and tokenize the dataset into training streams",
+        "vocab",
+        help="train the shared vocabulary and tokenize the dataset into training streams",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "Sample sentences of every language of DATASET with p ∝ n^alpha, train a SentencePiece\n"
@@ -201,17 +245,38 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--dataset", required=True, metavar="DIR", help="dataset version directory (holds manifest.json)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (local)")
-    p.add_argument("--spec", metavar="FILE", help="spec whose vocab/tokenize/parallel sections are used; flags override")
-    p.add_argument("--vocab-size", type=int, metavar="N", help=f"SentencePiece pieces; encoder ids = N + 2 (default {d.vocab_size})")
+    p.add_argument(
+        "--spec", metavar="FILE", help="spec whose vocab/tokenize/parallel sections are used; flags override"
+    )
+    p.add_argument(
+        "--vocab-size",
+        type=int,
+        metavar="N",
+        help=f"SentencePiece pieces; encoder ids = N + 2 (default {d.vocab_size})",
+    )
     p.add_argument("--alpha", type=float, help=f"language sampling exponent (default {d.alpha})")
     p.add_argument("--model-type", choices=("bpe", "unigram"), help=f"SentencePiece algorithm (default {d.model_type})")
-    p.add_argument("--sentences", type=int, metavar="N", help=f"sentence budget over all languages (default {d.sentences})")
+    p.add_argument(
+        "--sentences", type=int, metavar="N", help=f"sentence budget over all languages (default {d.sentences})"
+    )
     p.add_argument("--seed", type=int, help=f"sampling and training seed (default {d.seed})")
-    p.add_argument("--threads", type=int, metavar="N", help="SentencePiece threads for training and encoding (default: all cores)")
-    p.add_argument("--seq-len", type=int, metavar="N", help="default PackedDataset sample length, recorded in tokens/manifest.json (default 512)")
+    p.add_argument(
+        "--threads", type=int, metavar="N", help="SentencePiece threads for training and encoding (default: all cores)"
+    )
+    p.add_argument(
+        "--seq-len",
+        type=int,
+        metavar="N",
+        help="default PackedDataset sample length, recorded in tokens/manifest.json (default 512)",
+    )
     p.add_argument("--no-tokenize", action="store_true", help="only build the vocabulary; skip the token streams")
     p.add_argument("--parallel", action="append", metavar="TSV", help="parallel TSV (lang, text, english), repeatable")
-    p.add_argument("--parallel-moses", action="append", nargs=2, metavar=("CORPUS.L1", "CORPUS.L2"),
-                   help="line-aligned Moses files, repeatable")
+    p.add_argument(
+        "--parallel-moses",
+        action="append",
+        nargs=2,
+        metavar=("CORPUS.L1", "CORPUS.L2"),
+        help="line-aligned Moses files, repeatable",
+    )
     p.add_argument("--workers", type=int, default=2, metavar="N", help="concurrent tasks (default 2)")
     p.set_defaults(func=_cli)

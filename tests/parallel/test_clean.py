@@ -1,10 +1,10 @@
 from collections import Counter
 
+from tests.tokenize.helpers import TATOEBA
 from xlm_core.langid import LangIdConfig, LanguageIdentifier
 from xlm_core.parallel.clean import clean_pairs
 from xlm_core.parallel.config import ParallelConfig
 from xlm_core.parallel.ingest import Pair, read_tsv
-from tests.tokenize.helpers import TATOEBA
 
 
 def _pairs(lang):

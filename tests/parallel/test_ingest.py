@@ -2,22 +2,30 @@ import gzip
 
 import pytest
 
+from tests.tokenize.helpers import TATOEBA
 from xlm_core.parallel.ingest import moses_languages, read_moses, read_tsv
 from xlm_core.parallel.iso import to_iso1
-from tests.tokenize.helpers import TATOEBA
 
 
 def test_iso639_3_codes_map_to_dataset_codes():
     assert [to_iso1(c) for c in ("ara", "cmn", "swh", "deu", "ell", "urd", "zh", "ast")] == [
-        "ar", "zh", "sw", "de", "el", "ur", "zh", "ast"
+        "ar",
+        "zh",
+        "sw",
+        "de",
+        "el",
+        "ur",
+        "zh",
+        "ast",
     ]
 
 
 def test_tatoeba_tsv_is_read_with_mapped_languages():
     pairs = list(read_tsv(str(TATOEBA)))
     assert len(pairs) == 4200
-    assert {p.name for p in pairs} == {f"{to_iso1(c)}-en" for c in
-                                        "ara bul deu ell spa fra hin rus swh tha tur urd vie cmn".split()}
+    assert {p.name for p in pairs} == {
+        f"{to_iso1(c)}-en" for c in "ara bul deu ell spa fra hin rus swh tha tur urd vie cmn".split()
+    }
     with gzip.open(TATOEBA, "rt", encoding="utf-8") as f:
         lines = f.read().splitlines()
     first = pairs[0]
@@ -36,7 +44,8 @@ def test_moses_pairs_put_english_second(tmp_path):
     (tmp_path / "corpus.deu").write_text("Hallo.\nDanke.\n", encoding="utf-8")
     pairs = list(read_moses(str(tmp_path / "corpus.eng"), str(tmp_path / "corpus.deu")))
     assert [(p.l1, p.l2, p.text1, p.text2, p.offset) for p in pairs] == [
-        ("de", "en", "Hallo.", "Hello.", 0), ("de", "en", "Danke.", "Thank you.", 1)
+        ("de", "en", "Hallo.", "Hello.", 0),
+        ("de", "en", "Danke.", "Thank you.", 1),
     ]
 
 

@@ -53,8 +53,14 @@ def make_dataset(root: Path, texts: dict[str, list[list[str]]], name: str = "tes
         for k, shard_texts in enumerate(texts[lang]):
             rel = f"{lang}/part-{k:05d}.parquet"
             rows = [
-                Document(id=document_id("test", f"{lang}-{k}-{i}"), text=t, source="wikipedia",
-                         source_file="tatoeba_xnli14.tsv.gz", language=lang, offset=i)
+                Document(
+                    id=document_id("test", f"{lang}-{k}-{i}"),
+                    text=t,
+                    source="wikipedia",
+                    source_file="tatoeba_xnli14.tsv.gz",
+                    language=lang,
+                    offset=i,
+                )
                 for i, t in enumerate(shard_texts)
             ]
             (vdir / lang).mkdir(parents=True, exist_ok=True)
@@ -64,7 +70,9 @@ def make_dataset(root: Path, texts: dict[str, list[list[str]]], name: str = "tes
             docs += len(rows)
             chars += sum(len(t) for t in shard_texts)
         languages[lang] = {"documents": docs, "characters": chars}
-    write_json(str(vdir / "manifest.json"), {"name": name, "version": version, "shards": shards, "languages": languages})
+    write_json(
+        str(vdir / "manifest.json"), {"name": name, "version": version, "shards": shards, "languages": languages}
+    )
     return vdir
 
 

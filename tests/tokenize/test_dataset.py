@@ -29,7 +29,9 @@ def test_padding_and_collate(tokens):
     assert all(len(ds[i]) == 32 for i in range(0, len(ds), 7))
     ds = PackedDataset(str(tokens), seq_len=32)
     batch = ds.collate([ds[0], ds[1], ds[len(ds) - 1]])
-    assert batch.shape[0] == 3 and batch[2, len(ds[len(ds) - 1]):].tolist() == [ds.pad_id] * (batch.shape[1] - len(ds[len(ds) - 1]))
+    assert batch.shape[0] == 3 and batch[2, len(ds[len(ds) - 1]) :].tolist() == [ds.pad_id] * (
+        batch.shape[1] - len(ds[len(ds) - 1])
+    )
 
 
 def test_language_probs_follow_token_counts(tokens):
@@ -45,7 +47,8 @@ def test_vocab_mismatch_is_refused(tokens, built_vocab, tmp_path_factory):
     from xlm_core.vocab.train import train_sentencepiece
 
     other = train_sentencepiece(
-        [str(built_vocab["out"] / "sample" / "de.txt")], str(tmp_path_factory.mktemp("other")),
+        [str(built_vocab["out"] / "sample" / "de.txt")],
+        str(tmp_path_factory.mktemp("other")),
         VocabConfig(vocab_size=300, num_threads=2),
     )
     with pytest.raises(VocabMismatchError, match="tokenized with vocabulary sha256"):

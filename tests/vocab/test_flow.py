@@ -19,8 +19,11 @@ def runs(tatoeba_dataset, tmp_path_factory, prefect_server):
 
     out = tmp_path_factory.mktemp("flow")
     config = VocabConfig(vocab_size=1200, sentences=3000, languages=("de", "sw", "zh"), num_threads=2)
-    kwargs = dict(tokenize_config=TokenizeConfig(seq_len=128), parallel_inputs=[{"tsv": str(TATOEBA)}],
-                  parallel_config=ParallelConfig(languages=("de", "zh")))
+    kwargs = dict(
+        tokenize_config=TokenizeConfig(seq_len=128),
+        parallel_inputs=[{"tsv": str(TATOEBA)}],
+        parallel_config=ParallelConfig(languages=("de", "zh")),
+    )
     with temporary_settings({PREFECT_API_URL: prefect_server}):
         first = train_vocab(str(tatoeba_dataset), str(out), config, **kwargs)
         mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.bin")}
@@ -44,13 +47,19 @@ def test_rerun_reuses_every_step(runs):
 
 
 def test_vocab_command_is_registered():
-    args = build_parser().parse_args(["vocab", "--dataset", "d", "--out", "o", "--vocab-size", "8000", "--alpha", "0.5"])
+    args = build_parser().parse_args(
+        ["vocab", "--dataset", "d", "--out", "o", "--vocab-size", "8000", "--alpha", "0.5"]
+    )
     assert args.command == "vocab" and args.vocab_size == 8000 and args.alpha == 0.5 and not args.no_tokenize
 
 
 def test_cli_bad_input_is_one_clear_line(tmp_path, capsys):
     assert main(["vocab", "--dataset", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
     assert "xlm vocab: error: no manifest.json" in capsys.readouterr().err
-    assert main(["vocab", "--dataset", str(tmp_path), "--out", str(tmp_path / "o"), "--model-type", "bpe",
-                 "--alpha", "1.5"]) == 2
+    assert (
+        main(
+            ["vocab", "--dataset", str(tmp_path), "--out", str(tmp_path / "o"), "--model-type", "bpe", "--alpha", "1.5"]
+        )
+        == 2
+    )
     assert "vocab.alpha: 1.5 is greater than the maximum of 1" in capsys.readouterr().err

@@ -32,7 +32,9 @@ def multilingual_texts(rng_seed: int = 0) -> list[str]:
     return texts + EXTRA
 
 
-@pytest.fixture(scope="module", params=[("bpe", False), ("bpe", True), ("unigram", False)], ids=lambda p: f"{p[0]}-bf{int(p[1])}")
+@pytest.fixture(
+    scope="module", params=[("bpe", False), ("bpe", True), ("unigram", False)], ids=lambda p: f"{p[0]}-bf{int(p[1])}"
+)
 def exported(request, built_vocab, tmp_path_factory):
     model_type, byte_fallback = request.param
     if (model_type, byte_fallback) == ("bpe", False):
@@ -65,7 +67,7 @@ def test_special_tokens_and_pairs_are_xlmr(exported):
 def test_detokenize_round_trip(exported):
     vocab, folder = exported
     tok = AutoTokenizer.from_pretrained(folder)
-    for text in multilingual_texts(1)[:-len(EXTRA)]:  # NFKC-stable text: decoding gives it back
+    for text in multilingual_texts(1)[: -len(EXTRA)]:  # NFKC-stable text: decoding gives it back
         ids = vocab.encode([text])[0]
         if vocab.unk_id in ids:
             continue

@@ -26,12 +26,17 @@ def test_byte_fallback_and_unk_rates(built_vocab, tmp_path):
     rows = {}
     for bf in (True, False):
         trained = train_sentencepiece(
-            inputs, str(tmp_path / str(bf)),
+            inputs,
+            str(tmp_path / str(bf)),
             VocabConfig(vocab_size=800, byte_fallback=bf, character_coverage=0.98, num_threads=2),
         )
         rows[bf] = {r["language"]: r for r in build_report(Vocabulary(trained["model"]), texts)["languages"]}
     assert rows[True]["zh"]["byte_rate"] > 0.05 and rows[True]["zh"]["unk_rate"] == 0
     assert rows[False]["zh"]["unk_rate"] > 0.01 and rows[False]["zh"]["byte_rate"] == 0
     assert rows[True]["de"]["fertility"] < rows[True]["zh"]["tokens_per_char"] * 100
-    assert "| zh |" in to_markdown({"vocab": {"model_type": "bpe", "vocab_size": 802, "byte_fallback": True, "sha256": "x"},
-                                    "languages": list(rows[True].values())})
+    assert "| zh |" in to_markdown(
+        {
+            "vocab": {"model_type": "bpe", "vocab_size": 802, "byte_fallback": True, "sha256": "x"},
+            "languages": list(rows[True].values()),
+        }
+    )

@@ -6,7 +6,15 @@ from xlm_core.vocab import sampling
 
 def test_split_sentences_handles_latin_cjk_and_devanagari():
     text = "Hello world. This is it!  Yes\n\n中文。第二句。 यह है। अगला"
-    assert sampling.split_sentences(text) == ["Hello world.", "This is it!", "Yes", "中文。", "第二句。", "यह है।", "अगला"]
+    assert sampling.split_sentences(text) == [
+        "Hello world.",
+        "This is it!",
+        "Yes",
+        "中文。",
+        "第二句。",
+        "यह है।",
+        "अगला",
+    ]
 
 
 def test_plan_targets_follow_the_formula_and_sum_to_the_budget():
@@ -47,7 +55,9 @@ def test_sampling_is_deterministic_and_seeded(tatoeba_dataset, tmp_path):
     shards = [str(p) for p in sorted((tatoeba_dataset / "de").glob("*.parquet"))]
     n = sampling.count_sentences(shards)
     runs = [
-        sampling.sample_language("de", shards, available=n, target=n // 3, seed=seed, out_uri=str(tmp_path / f"{i}.txt"))
+        sampling.sample_language(
+            "de", shards, available=n, target=n // 3, seed=seed, out_uri=str(tmp_path / f"{i}.txt")
+        )
         for i, seed in enumerate((7, 7, 8))
     ]
     assert runs[0]["sha256"] == runs[1]["sha256"] != runs[2]["sha256"]

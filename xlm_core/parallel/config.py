@@ -20,7 +20,10 @@ SPEC_SCHEMA: dict = {
                         "additionalProperties": False,
                         "required": ["tsv"],
                         "properties": {
-                            "tsv": {"type": "string", "description": "TSV `lang <TAB> text <TAB> english` (Tatoeba layout; header optional; .gz ok)."}
+                            "tsv": {
+                                "type": "string",
+                                "description": "TSV `lang<TAB>text<TAB>english` (Tatoeba layout, .gz ok).",
+                            }
                         },
                     },
                     {
@@ -33,7 +36,7 @@ SPEC_SCHEMA: dict = {
                                 "items": {"type": "string"},
                                 "minItems": 2,
                                 "maxItems": 2,
-                                "description": "Line-aligned files `corpus.l1`, `corpus.l2` (languages from the suffixes).",
+                                "description": "Line-aligned `corpus.l1`, `corpus.l2` (languages from suffixes).",
                             }
                         },
                     },
@@ -63,7 +66,8 @@ SPEC_SCHEMA: dict = {
             "type": "number",
             "minimum": 1,
             "default": 2.0,
-            "description": "Drop a pair whose UTF-8 length ratio is off its language pair's median ratio by more than this factor.",
+            "description": "Drop a pair whose UTF-8 length ratio is off the median ratio of its language pair "
+            "by more than this factor.",
         },
         "max_bytes": {
             "type": "integer",

@@ -50,7 +50,9 @@ def read_tsv(uri: str, *, second_language: str = "en") -> Iterator[Pair]:
                 continue
             parts = line.split("\t")
             if len(parts) != 3:
-                raise ValueError(f"{uri}:{i + 1}: expected 3 tab-separated columns (lang, text, english), got {len(parts)}")
+                raise ValueError(
+                    f"{uri}:{i + 1}: expected 3 tab-separated columns (lang, text, english), got {len(parts)}"
+                )
             yield Pair(to_iso1(parts[0]), second_language, parts[1], parts[2], name, i)
 
 

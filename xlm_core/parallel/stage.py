@@ -81,9 +81,15 @@ def ingest_parallel(inputs: list[dict], out_dir: str, config: ParallelConfig = P
     for spec in inputs:
         uris = [spec["tsv"]] if "tsv" in spec else list(spec["moses"])
         input_records.append({**spec, "sha256": [sha256_file(u)[0] for u in uris]})
-    config_record = {"lid_threshold": config.lid_threshold, "per_language": config.per_language,
-                     "skip_lid": list(config.skip_lid), "max_length_ratio": config.max_length_ratio,
-                     "max_bytes": config.max_bytes, "languages": list(config.languages or []), "lid": lid is not False}
+    config_record = {
+        "lid_threshold": config.lid_threshold,
+        "per_language": config.per_language,
+        "skip_lid": list(config.skip_lid),
+        "max_length_ratio": config.max_length_ratio,
+        "max_bytes": config.max_bytes,
+        "languages": list(config.languages or []),
+        "lid": lid is not False,
+    }
     if (done := _reusable(out_dir, input_records, config_record)) is not None:
         return done
     groups: dict[str, list[Pair]] = {}
@@ -109,8 +115,17 @@ def ingest_parallel(inputs: list[dict], out_dir: str, config: ParallelConfig = P
         with atomic_open(join(out_dir, rel), "wb") as f:
             pq.write_table(pairs_table(kept), f, compression="zstd")
         digest, size = sha256_file(join(out_dir, rel))
-        records.append({"pair": name, "l1": kept[0].l1, "l2": kept[0].l2, "path": rel, "rows": len(kept),
-                        "bytes": size, "sha256": digest})
+        records.append(
+            {
+                "pair": name,
+                "l1": kept[0].l1,
+                "l2": kept[0].l2,
+                "path": rel,
+                "rows": len(kept),
+                "bytes": size,
+                "sha256": digest,
+            }
+        )
         log.info("%s: kept %d of %d pairs", name, len(kept), c["read"])
     manifest = {
         "kind": MANIFEST_KIND,

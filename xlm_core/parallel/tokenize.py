@@ -20,9 +20,9 @@ def _reusable(out_root: str, source: dict, vocab: Vocabulary) -> dict | None:
     if not exists(uri):
         return None
     done = read_json(uri)
-    if done.get("vocab", {}).get("sha256") != vocab.sha256 or [(e["pair"], e["source_sha256"]) for e in done["pairs"]] != [
-        (r["pair"], r["sha256"]) for r in source["pairs"]
-    ]:
+    if done.get("vocab", {}).get("sha256") != vocab.sha256 or [
+        (e["pair"], e["source_sha256"]) for e in done["pairs"]
+    ] != [(r["pair"], r["sha256"]) for r in source["pairs"]]:
         return None
     _, root = fs_and_path(out_root)
     for e in done["pairs"]:
@@ -54,8 +54,17 @@ def tokenize_pairs(parallel_dir: str, out_root: str, vocab: Vocabulary | str, *,
             with StreamWriter(pair_dir, lang, vocab.dtype) as w:
                 w.write(tokens, offsets)
                 streams[lang] = w.close().to_json()
-        entries.append({"pair": rec["pair"], "l1": rec["l1"], "l2": rec["l2"], "pairs": table.num_rows,
-                        "source": rec["path"], "source_sha256": rec["sha256"], "streams": streams})
+        entries.append(
+            {
+                "pair": rec["pair"],
+                "l1": rec["l1"],
+                "l2": rec["l2"],
+                "pairs": table.num_rows,
+                "source": rec["path"],
+                "source_sha256": rec["sha256"],
+                "streams": streams,
+            }
+        )
     manifest = {
         "kind": MANIFEST_KIND,
         "format": 1,

@@ -40,7 +40,7 @@ def check_vocab(manifest: dict, vocab: str | None, where: str) -> None:
     if want != got:
         raise VocabMismatchError(
             f"{where} was tokenized with vocabulary sha256 {got}, not with {vocab!r} (sha256 {want}): "
-            "re-run `xlm vocab --tokenize` with this vocabulary or load the matching one"
+            "re-run `xlm vocab` with this vocabulary or load the matching one"
         )
 
 
@@ -68,7 +68,7 @@ class PackedDataset:
         _, root_path = fs_and_path(root)
         manifest_path = os.path.join(root_path, MANIFEST)
         if not os.path.isfile(manifest_path):
-            raise FileNotFoundError(f"no token stream manifest at {manifest_path} (run `xlm vocab --tokenize`)")
+            raise FileNotFoundError(f"no token stream manifest at {manifest_path} (run `xlm vocab`)")
         self.manifest = read_json(manifest_path)
         if self.manifest.get("kind") != MANIFEST_KIND:
             raise StreamError(f"{manifest_path} is not a token stream manifest")
@@ -96,7 +96,9 @@ class PackedDataset:
         n = 0
         for lang in self.languages:
             first = n
-            shards = sorted((s for s in self.manifest["shards"] if s["language"] == lang), key=lambda s: s["stream"]["bin"])
+            shards = sorted(
+                (s for s in self.manifest["shards"] if s["language"] == lang), key=lambda s: s["stream"]["bin"]
+            )
             for shard in shards:
                 stream = TokenStream(root_path, StreamRecord.from_json(shard["stream"]), dtype, verify=verify)
                 s = pack_spans(stream.offsets, seq_len)  # (n_samples, 2)

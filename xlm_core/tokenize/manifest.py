@@ -24,7 +24,9 @@ def vocab_entry(vocab: Vocabulary) -> dict:
     }
 
 
-def build_token_manifest(dataset_manifest: dict, vocab: Vocabulary, shard_records: list[dict], *, seq_len: int = 512) -> dict:
+def build_token_manifest(
+    dataset_manifest: dict, vocab: Vocabulary, shard_records: list[dict], *, seq_len: int = 512
+) -> dict:
     """Manifest over the shard markers of `tokenize_shard` (order-independent: sorted by stream)."""
     shards = sorted(
         ({k: v for k, v in r.items() if k != "skipped"} for r in shard_records), key=lambda r: r["stream"]["bin"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 
-import numpy as np
 import pyarrow.parquet as pq
 
 from xlm_core.io import exists, fs_and_path, join, read_json, write_json
@@ -86,5 +85,3 @@ def tokenize_shard(
     write_json(marker_uri, marker)
     log.info("%s: %d documents, %d tokens", name, record.documents, record.tokens)
     return {**marker, "skipped": False}
-
-

@@ -16,8 +16,10 @@ def select_shards(dataset_manifest: dict, languages: list[str] | tuple[str, ...]
         return list(shards)
     missing = sorted(set(languages) - set(dataset_manifest["languages"]))
     if missing:
-        raise ValueError(f"languages {missing} are not in dataset {dataset_manifest.get('name')!r} "
-                         f"(it has {sorted(dataset_manifest['languages'])})")
+        raise ValueError(
+            f"languages {missing} are not in dataset {dataset_manifest.get('name')!r} "
+            f"(it has {sorted(dataset_manifest['languages'])})"
+        )
     return [s for s in shards if s["language"] in set(languages)]
 
 

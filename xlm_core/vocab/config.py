@@ -26,7 +26,8 @@ SPEC_SCHEMA: dict = {
             "minimum": 16,
             "maximum": 4194304,
             "default": 250000,
-            "description": "SentencePiece pieces (incl. <unk>, <s>, </s>); the encoder adds <pad> and <mask> (250000 -> 250002 ids).",
+            "description": "SentencePiece pieces (incl. <unk>, <s>, </s>); the encoder adds <pad> and <mask> "
+            "(250000 -> 250002 ids).",
         },
         "model_type": {"enum": list(MODEL_TYPES), "default": "bpe", "description": "SentencePiece algorithm."},
         "sentences": {
@@ -40,14 +41,20 @@ SPEC_SCHEMA: dict = {
             "minimum": 0.98,
             "maximum": 1,
             "default": 0.9995,
-            "description": "Share of characters the vocabulary must cover (rarer ones become <unk> or bytes); SentencePiece accepts 0.98-1.",
+            "description": "Share of characters the vocabulary must cover (rarer ones become <unk> or bytes); "
+            "SentencePiece accepts 0.98-1.",
         },
         "byte_fallback": {
             "type": "boolean",
             "default": False,
             "description": "Spell uncovered characters as UTF-8 byte pieces instead of <unk> (XLM-R: false).",
         },
-        "seed": {"type": "integer", "minimum": 0, "default": 0, "description": "Seed of the sentence sampling and of SentencePiece."},
+        "seed": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 0,
+            "description": "Seed of the sentence sampling and of SentencePiece.",
+        },
         "num_threads": {
             "type": "integer",
             "minimum": 0,

@@ -14,7 +14,7 @@ import shutil
 from tokenizers import AddedToken, Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import BPE, Unigram
 
-from xlm_core.io import atomic_open, canonical_json, fs_and_path, write_json
+from xlm_core.io import atomic_open, fs_and_path, write_json
 from xlm_core.vocab import specials
 from xlm_core.vocab.model import HF_MODEL_FILE, Vocabulary
 
@@ -78,7 +78,10 @@ def build_tokenizer(vocab: Vocabulary) -> Tokenizer:
         special_tokens=[(specials.BOS, specials.BOS_ID), (specials.EOS, specials.EOS_ID)],
     )
     tok.add_special_tokens(
-        [AddedToken(t, special=True, normalized=False) for t in (specials.BOS, specials.PAD, specials.EOS, specials.UNK)]
+        [
+            AddedToken(t, special=True, normalized=False)
+            for t in (specials.BOS, specials.PAD, specials.EOS, specials.UNK)
+        ]
         + [AddedToken(specials.MASK, special=True, normalized=False, lstrip=True)]
     )
     return tok
@@ -122,7 +125,11 @@ def export_hf_tokenizer(model: str, out_dir: str, *, model_max_length: int = 512
             "model_max_length": model_max_length,
             "add_prefix_space": True,
             "clean_up_tokenization_spaces": False,
-            "xlm_pipeline": {"spm_sha256": vocab.sha256, "model_type": vocab.model_type, "byte_fallback": vocab.byte_fallback},
+            "xlm_pipeline": {
+                "spm_sha256": vocab.sha256,
+                "model_type": vocab.model_type,
+                "byte_fallback": vocab.byte_fallback,
+            },
         },
     )
     return out_dir

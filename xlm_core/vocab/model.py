@@ -83,7 +83,9 @@ class Vocabulary:
         lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)) + int(eos)
         offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        flat = np.fromiter(itertools.chain.from_iterable(pieces), dtype=np.int64, count=int(offsets[-1]) - eos * len(pieces))
+        flat = np.fromiter(
+            itertools.chain.from_iterable(pieces), dtype=np.int64, count=int(offsets[-1]) - eos * len(pieces)
+        )
         specials.spm_to_encoder(flat)
         if eos:
             out = np.full(int(offsets[-1]), specials.EOS_ID, dtype=self.dtype)
@@ -101,8 +103,13 @@ class Vocabulary:
         return self.sp.decode(specials.encoder_to_spm(ids).tolist())
 
     def id_to_piece(self, i: int) -> str:
-        fixed = {specials.BOS_ID: specials.BOS, specials.PAD_ID: specials.PAD, specials.EOS_ID: specials.EOS,
-                 specials.UNK_ID: specials.UNK, self.mask_id: specials.MASK}
+        fixed = {
+            specials.BOS_ID: specials.BOS,
+            specials.PAD_ID: specials.PAD,
+            specials.EOS_ID: specials.EOS,
+            specials.UNK_ID: specials.UNK,
+            self.mask_id: specials.MASK,
+        }
         if i in fixed:
             return fixed[i]
         return self.sp.id_to_piece(i - specials.SPM_OFFSET)

@@ -64,8 +64,12 @@ def build_report(vocab: Vocabulary, texts: dict[str, Sequence[str]], *, sampling
         exclusive = np.setdiff1d(mine, np.concatenate(others)) if others else mine
         row["vocab_exclusive"] = len(exclusive) / vocab.size
     return {
-        "vocab": {"sha256": vocab.sha256, "model_type": vocab.model_type, "vocab_size": vocab.size,
-                  "byte_fallback": vocab.byte_fallback},
+        "vocab": {
+            "sha256": vocab.sha256,
+            "model_type": vocab.model_type,
+            "vocab_size": vocab.size,
+            "byte_fallback": vocab.byte_fallback,
+        },
         "languages": rows,
         "sampling": sampling or {},
     }
@@ -89,8 +93,13 @@ def to_markdown(report: dict) -> str:
     ]
     lines += ["| " + " | ".join(_fmt(row[key]) for key, _ in COLUMNS) + " |" for row in report["languages"]]
     if report.get("sampling"):
-        lines += ["", "## α-sampling", "", "| language | available | formula share | target | sampled | realised share |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## α-sampling",
+            "",
+            "| language | available | formula share | target | sampled | realised share |",
+            "|---|---|---|---|---|---|",
+        ]
         for lang, s in sorted(report["sampling"].items()):
             lines.append(
                 f"| {lang} | {s['available']} | {s['formula_share']:.4f} | {s['target']} | {s['sampled']} | "

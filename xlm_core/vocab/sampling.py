@@ -14,7 +14,7 @@ fixed every target). Both stream the Parquet `text` column; memory is O(target),
 from __future__ import annotations
 
 import hashlib
-
+import logging
 import re
 import zlib
 from collections.abc import Iterable, Iterator
@@ -24,10 +24,13 @@ import pyarrow.parquet as pq
 
 from xlm_core.io import atomic_open, fs_and_path
 
+log = logging.getLogger(__name__)
+
 # Sentence ends: Latin/Cyrillic/Greek punctuation followed by space, or CJK / Devanagari (danda) /
 # Urdu full stops that need no space after them.
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|(?<=[。！？।۔])\s*")
 _SPACE = re.compile(r"\s+")
+
 
 def split_sentences(text: str) -> list[str]:
     """Lines of `text`, each split at sentence ends; whitespace collapsed, empty pieces dropped."""
@@ -39,6 +42,7 @@ def split_sentences(text: str) -> list[str]:
                 out.append(s)
     return out
 
+
 def iter_texts(shards: Iterable[str], batch_rows: int = 1024) -> Iterator[str]:
     """The `text` column of Parquet shards, in order, streamed by record batch."""
     for uri in shards:
@@ -47,12 +51,15 @@ def iter_texts(shards: Iterable[str], batch_rows: int = 1024) -> Iterator[str]:
             for batch in pq.ParquetFile(f).iter_batches(columns=["text"], batch_size=batch_rows):
                 yield from batch.column(0).to_pylist()
 
+
 def iter_sentences(shards: Iterable[str]) -> Iterator[str]:
     for text in iter_texts(shards):
         yield from split_sentences(text)
 
+
 def count_sentences(shards: list[str]) -> int:
     return sum(1 for _ in iter_sentences(shards))
+
 
 def plan(counts: dict[str, int], *, alpha: float, budget: int) -> dict[str, dict]:
     """Per language: available sentences, formula share q_l, and integer target (Σ = budget)."""
@@ -78,8 +85,10 @@ def plan(counts: dict[str, int], *, alpha: float, budget: int) -> dict[str, dict
         for i, lang in enumerate(langs)
     }
 
+
 def _rng(seed: int, language: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(language.encode())])
+
 
 def repeat_counts(available: int, target: int, *, seed: int, language: str) -> tuple[int, np.ndarray]:
     """(k, extra): every sentence is taken k times, and those at sorted indices `extra` once more."""
@@ -87,11 +96,13 @@ def repeat_counts(available: int, target: int, *, seed: int, language: str) -> t
     extra = np.sort(_rng(seed, language).choice(available, size=r, replace=False))
     return k, extra
 
+
 def _cut(sentence: str, max_bytes: int) -> str:
     b = sentence.encode()
     if len(b) < max_bytes:
         return sentence
     return b[: max_bytes - 1].decode("utf-8", errors="ignore")
+
 
 def sample_language(
     language: str,
@@ -107,6 +118,14 @@ def sample_language(
     `available` must be the `count_sentences` of the same shards: a mismatch means the shards
     changed between the passes, and the sample would silently differ, so it raises."""
     k, extra = repeat_counts(available, target, seed=seed, language=language)
+    if target > available:
+        log.warning(
+            "%s: %d sentences for a target of %d: sampled with repetition (x%.2f)",
+            language,
+            available,
+            target,
+            target / available,
+        )
     extra_list = extra.tolist()
     written = unique = chars = 0
     h = hashlib.sha256()
@@ -140,6 +159,7 @@ def sample_language(
         "path": out_uri,
         "sha256": h.hexdigest(),
     }
+
 
 def realised(plan_: dict[str, dict], samples: dict[str, dict]) -> dict[str, dict]:
     """Formula vs realised share (by sentences and by characters) per language."""

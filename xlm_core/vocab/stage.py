@@ -31,7 +31,8 @@ def language_shards(manifest: dict, languages: tuple[str, ...] | None) -> dict[s
     missing = sorted(set(wanted) - set(manifest["languages"]))
     if missing:
         raise ValueError(
-            f"vocab.languages: {missing} not in dataset {manifest.get('name')!r} (it has {sorted(manifest['languages'])})"
+            f"vocab.languages: {missing} not in dataset {manifest.get('name')!r} "
+            f"(it has {sorted(manifest['languages'])})"
         )
     out: dict[str, list[dict]] = {lang: [] for lang in wanted}
     for shard in manifest["shards"]:
@@ -60,18 +61,35 @@ def count_step(dataset_dir: str, language: str, shards: list[dict], out_dir: str
 
 
 def sample_step(
-    dataset_dir: str, language: str, shards: list[dict], out_dir: str, *, available: int, target: int, config: VocabConfig
+    dataset_dir: str,
+    language: str,
+    shards: list[dict],
+    out_dir: str,
+    *,
+    available: int,
+    target: int,
+    config: VocabConfig,
 ) -> dict:
     """Write `sample/{language}.txt` (pass 2); skipped when its marker matches the inputs."""
     marker = join(out_dir, "sample", f"{language}.done.json")
     out_uri = join(out_dir, "sample", f"{language}.txt")
-    key = {"shards": [s["sha256"] for s in shards], "available": available, "target": target,
-           "seed": config.seed, "max_sentence_bytes": config.max_sentence_bytes}
+    key = {
+        "shards": [s["sha256"] for s in shards],
+        "available": available,
+        "target": target,
+        "seed": config.seed,
+        "max_sentence_bytes": config.max_sentence_bytes,
+    }
     if (done := _reuse(marker, key)) is not None and exists(out_uri):
         return done
     result = sampling.sample_language(
-        language, [join(dataset_dir, s["path"]) for s in shards], available=available, target=target,
-        seed=config.seed, out_uri=out_uri, max_sentence_bytes=config.max_sentence_bytes,
+        language,
+        [join(dataset_dir, s["path"]) for s in shards],
+        available=available,
+        target=target,
+        seed=config.seed,
+        out_uri=out_uri,
+        max_sentence_bytes=config.max_sentence_bytes,
     )
     write_json(marker, {"key": key, "result": result})
     return result
@@ -81,9 +99,14 @@ def train_step(samples: dict[str, dict], out_dir: str, config: VocabConfig) -> d
     """Train (or reuse) `vocab/spm.model` on the sample files."""
     vocab_dir = join(out_dir, "vocab")
     marker = join(vocab_dir, "train.done.json")
-    key = {"config": {**dataclasses.asdict(config), "languages": list(config.languages or []),
-                      "num_threads": config.threads},
-           "samples": {lang: s["sha256"] for lang, s in sorted(samples.items())}}
+    key = {
+        "config": {
+            **dataclasses.asdict(config),
+            "languages": list(config.languages or []),
+            "num_threads": config.threads,
+        },
+        "samples": {lang: s["sha256"] for lang, s in sorted(samples.items())},
+    }
     if (done := _reuse(marker, key)) is not None and exists(done["model"]):
         return done
     result = train_sentencepiece([samples[lang]["path"] for lang in sorted(samples)], vocab_dir, config)
@@ -129,7 +152,9 @@ def build_vocab(dataset_dir: str, out_dir: str, config: VocabConfig) -> dict:
     counts = {lang: count_step(dataset_dir, lang, s, out_dir) for lang, s in shards.items()}
     plan = sampling.plan(counts, alpha=config.alpha, budget=config.sentences)
     samples = {
-        lang: sample_step(dataset_dir, lang, s, out_dir, available=counts[lang], target=plan[lang]["target"], config=config)
+        lang: sample_step(
+            dataset_dir, lang, s, out_dir, available=counts[lang], target=plan[lang]["target"], config=config
+        )
         for lang, s in shards.items()
     }
     realised = sampling.realised(plan, samples)
