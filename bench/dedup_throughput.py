@@ -118,6 +118,8 @@ def datatrove_near(texts: list[str], copies: int, work: Path) -> dict:
                                                   MinhashDedupFilter, MinhashDedupSignature)
     from datatrove.utils.hashing import HashConfig
 
+    from loguru import logger
+    logger.remove()  # datatrove logs every bucket; keep the bench output readable
     _patch_datatrove_xxhash()
     cfg = MinhashConfig(hash_config=HashConfig(precision=64), n_grams=5, num_buckets=14, hashes_per_bucket=8)
     docs = [DTDocument(text=t, id=f"{c}-{i}") for c in range(copies) for i, t in enumerate(texts)]
@@ -139,10 +141,19 @@ def datatrove_near(texts: list[str], copies: int, work: Path) -> dict:
     return {"times": t, "kept": kept}
 
 
+def peak_rss_mib() -> float:
+    """VmHWM of this process. Not ru_maxrss: Linux carries that across fork+exec from the
+    parent, so a child of a big parent would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def memory_child(copies: int, texts_json: str, work: str) -> None:
     """Runs in a fresh process: exact then near dedup; prints its peak RSS in MiB."""
     import pyarrow  # noqa: F401  (baseline includes the libraries)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = peak_rss_mib()
     texts = json.loads(Path(texts_json).read_text())
     units = write_units(texts, copies, Path(work) / "units")
     del texts
@@ -150,7 +161,7 @@ def memory_child(copies: int, texts_json: str, work: str) -> None:
     from xlm_core.dedup import run_minhash_dedup
     exact_out, _ = run_exact_dedup(units, "en", work, cfg.exact)
     _, stats = run_minhash_dedup(exact_out, "en", work, cfg.minhash)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     print(json.dumps({"baseline_mib": base, "peak_mib": peak, "kept": stats["kept"]}))
 
 
@@ -159,7 +170,9 @@ def peak_memory(copies: int, texts: list[str], tmp: Path) -> dict:
     tj.write_text(json.dumps(texts))
     work = tmp / f"mem-{copies}"
     out = subprocess.run([sys.executable, __file__, "--memory-child", str(copies), str(tj), str(work)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"memory run ({copies} copies) failed:\n{out.stderr[-3000:]}")
     shutil.rmtree(work, ignore_errors=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -201,9 +214,6 @@ def main() -> None:
         p_all = sum(t.cpu for t in peer["times"].values())
         sig_o, sig_p = rate(ours["times"]["signature"]), rate(peer["times"]["signature"])
         whole_o, whole_p = mb / o_all, mb / p_all
-        mem1 = peak_memory(1 * args.copies, texts, tmp)
-        mem4 = peak_memory(4 * args.copies, texts, tmp)
-
         lines = [
             f"input: {n_docs} docs, {mb:.1f} MB text ({args.copies}× {WET.name}), params: word 5-grams, 14 bands × 8 rows",
             "",
@@ -216,12 +226,17 @@ def main() -> None:
             f"- whole near-dedup: ours {whole_o:.2f} MB/s per core, datatrove {whole_p:.2f} MB/s per core → **{whole_o / whole_p:.1f}×** (target ≥ 10×)",
             f"- documents kept: ours {ours['kept']}, datatrove {peer['kept']} (of {n_docs}; {len(texts)} distinct)",
             f"- exact dedup (CCNet lines + documents, all 3 stages): {mb / ce.cpu:.2f} MB/s per core, kept {exact_stats['kept']} docs",
+        ]
+        print("\n".join(lines), flush=True)
+        mem1 = peak_memory(1 * args.copies, texts, tmp)
+        mem4 = peak_memory(4 * args.copies, texts, tmp)
+        lines += [
             f"- peak RSS, exact + near dedup in one fresh process: {args.copies}× copies {mem1['peak_mib']:.0f} MiB, "
             f"{4 * args.copies}× copies {mem4['peak_mib']:.0f} MiB → ratio **{mem4['peak_mib'] / mem1['peak_mib']:.2f}** "
             f"(above the post-import baseline: {mem1['peak_mib'] - mem1['baseline_mib']:.0f} → "
             f"{mem4['peak_mib'] - mem4['baseline_mib']:.0f} MiB)",
         ]
-        print("\n".join(lines))
+        print(lines[-1])
         if args.write_results:
             write_section(lines, args)
     finally:

@@ -6,6 +6,7 @@ and kept only when the exact Jaccard of the two distinct shingle sets reaches
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -52,8 +53,25 @@ def candidate_pairs(key: np.ndarray, node: np.ndarray, band: np.ndarray,
     return a[first], b[first], band[first]
 
 
+@functools.lru_cache(maxsize=32)
+def _load_docs(uri: str, version: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(rows (d,), sig (d, permutations), shingle offsets (d + 1,), shingles) of one unit's
+    docs.arrow, memory-mapped when local. Cached per process: every partition of the bucket stage
+    reads the same files, and they never change once written (`version` is the mtime)."""
+    if is_local(uri):
+        source = pa.memory_map(fs_and_path(uri)[1])
+    else:
+        fs, path = fs_and_path(uri)
+        with fs.open(path, "rb") as f:
+            source = pa.BufferReader(f.read())
+    t = pa.ipc.open_file(source).read_all()
+    sig, sh = t["sig"].combine_chunks(), t["shingles"].combine_chunks()
+    return (t["row"].to_numpy(), sig.values.to_numpy().reshape(len(t), -1),
+            sh.offsets.to_numpy(), sh.values.to_numpy())
+
+
 class DocStore:
-    """Signatures and distinct shingles of signed documents, per unit, memory-mapped on use."""
+    """Signatures and distinct shingles of signed documents, looked up by node key."""
 
     def __init__(self, sig_dir: str, units: list[dict]):
         self.sig_dir, self.units, self._open = sig_dir, units, {}
@@ -61,27 +79,35 @@ class DocStore:
     def _unit(self, rank: int):
         if rank not in self._open:
             uri = join(self.sig_dir, self.units[rank]["uid"], DOCS_FILE)
-            if is_local(uri):
-                source = pa.memory_map(fs_and_path(uri)[1])
-            else:
-                fs, path = fs_and_path(uri)
-                with fs.open(path, "rb") as f:
-                    source = pa.BufferReader(f.read())
-            t = pa.ipc.open_file(source).read_all()
-            sig, sh = t["sig"].combine_chunks(), t["shingles"].combine_chunks()
-            index = {r: i for i, r in enumerate(t["row"].to_numpy().tolist())}
-            self._open[rank] = (index, sig.values.to_numpy().reshape(len(t), -1),
-                                sh.offsets.to_numpy(), sh.values.to_numpy())
+            fs, path = fs_and_path(uri)
+            self._open[rank] = _load_docs(uri, fs.modified(path).timestamp() if is_local(uri) else 0.0)
         return self._open[rank]
 
-    def signature(self, node: int) -> np.ndarray:
-        index, sig, _, _ = self._unit(node >> 32)
-        return sig[index[node & 0xFFFFFFFF]]
+    def locate(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(unit rank, position in that unit's docs file) of each node, vectorised."""
+        rank = (nodes >> np.uint64(32)).astype(np.int64)
+        pos = np.zeros(len(nodes), np.int64)
+        for r in np.unique(rank).tolist():
+            m = rank == r
+            rows = self._unit(r)[0]
+            pos[m] = np.searchsorted(rows, (nodes[m] & np.uint64(0xFFFFFFFF)).astype(rows.dtype))
+        return rank, pos
 
-    def shingles(self, node: int) -> np.ndarray:
-        index, _, off, vals = self._unit(node >> 32)
-        i = index[node & 0xFFFFFFFF]
-        return vals[off[i]:off[i + 1]]
+    def signatures(self, nodes: np.ndarray) -> np.ndarray:
+        """(nodes, permutations) uint32."""
+        rank, pos = self.locate(nodes)
+        out = None
+        for r in np.unique(rank).tolist():
+            m = rank == r
+            sig = self._unit(r)[1]
+            if out is None:
+                out = np.empty((len(nodes), sig.shape[1]), sig.dtype)
+            out[m] = sig[pos[m]]
+        return out
+
+    def shingles(self, rank: int, pos: int) -> np.ndarray:
+        _, _, off, vals = self._unit(rank)
+        return vals[off[pos]:off[pos + 1]]
 
 
 def jaccard(x: np.ndarray, y: np.ndarray) -> float:
@@ -123,12 +149,11 @@ def minhash_buckets(partition: int, sig_dir: str, bucket_dir: str, cfg: MinHashC
                                      np.concatenate(bands), cfg.max_pairwise_bucket)
         if cfg.verify and len(a):
             store, t = DocStore(sig_dir, units), cfg.jaccard_threshold
-            al, bl = a.tolist(), b.tolist()
-            sa = np.stack([store.signature(x) for x in al])
-            sb = np.stack([store.signature(y) for y in bl])
-            mine = first_common_band(sa, sb, cfg) == band  # decided here, not in another partition
-            ok = np.array([m and jaccard(store.shingles(x), store.shingles(y)) >= t
-                           for m, x, y in zip(mine.tolist(), al, bl)], bool)
+            mine = first_common_band(store.signatures(a), store.signatures(b), cfg) == band
+            a, b = a[mine], b[mine]  # pairs first seen in a lower band are decided there
+            (ra, pa_), (rb, pb) = store.locate(a), store.locate(b)
+            ok = np.array([jaccard(store.shingles(*x), store.shingles(*y)) >= t
+                           for x, y in zip(zip(ra.tolist(), pa_.tolist()), zip(rb.tolist(), pb.tolist()))], bool)
             a, b = a[ok], b[ok]
     write_arrays(out, {"a": a, "b": b})
     return len(a)

@@ -87,7 +87,12 @@ def unit_done(stage_dir: str, unit_path: str) -> bool:
 def ranked_units(stage_dir: str) -> list[dict]:
     """Markers of all finished units of a signature folder in (unit_index, path) order; the
     position in this list is the unit rank used in node keys."""
-    markers = [read_json(p) for p in glob(join(stage_dir, "*", UNIT_MARKER))]
+    # List unit folders, then read each marker: a glob over "*/_SUCCESS.json" would stat every
+    # partition file of every unit.
+    fs, path = fs_and_path(stage_dir)
+    dirs = sorted(fs.ls(path, detail=False)) if fs.exists(path) else []
+    names = [d.rstrip("/").rsplit("/", 1)[-1] for d in dirs]
+    markers = [read_json(m) for m in (join(stage_dir, n, UNIT_MARKER) for n in names) if exists(m)]
     markers.sort(key=lambda m: (m["unit_index"] is None, m["unit_index"] or 0, m["unit_path"]))
     for rank, m in enumerate(markers):
         m["rank"], m["uid"] = rank, unit_id(m["unit_path"])
