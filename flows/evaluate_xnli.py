@@ -18,22 +18,22 @@ from xlm_core.xnli.evaluate import check_inputs, run_finetune, run_test
 from xlm_core.xnli.report import build_report, markdown_table, table_rows
 
 
-@task
+@task(name="xnli-check")
 def check(model: str, out: str, config: XnliConfig) -> dict:
     return check_inputs(model, out, config)
 
 
-@task
+@task(name="xnli-finetune")
 def finetune(model: str, out: str, config: XnliConfig) -> dict:
     return run_finetune(model, out, config)
 
 
-@task
-def test(best_model: str, out: str, config: XnliConfig) -> str:
+@task(name="xnli-test")
+def zero_shot(best_model: str, out: str, config: XnliConfig) -> str:
     return run_test(best_model, out, config)
 
 
-@task
+@task(name="xnli-report")
 def report(out: str, config: XnliConfig) -> dict:
     paths = build_report(out, config.languages)
     results = xio.read_json(paths["json"])
@@ -55,7 +55,7 @@ def _read(uri: str) -> bytes:
 def _caption(results: dict) -> str:
     if results["status"] != "ok":
         return f"XNLI run flagged, not a result: {results['flag']}"
-    return f"XNLI zero-shot test accuracy, average {100 * results['average']:.1f}%"
+    return f"XNLI test accuracy, average {100 * results['average']:.1f}%"
 
 
 @flow(name="evaluate-xnli")
@@ -64,7 +64,7 @@ def evaluate_xnli(model: str, out: str, xnli: dict | None = None) -> dict:
     config = config_from_spec(xnli)
     check(model, out, config)
     tuned = finetune(model, out, config)
-    test(tuned["best_model"], out, config)
+    zero_shot(tuned["best_model"], out, config)
     return report(out, config)
 
 
