@@ -39,7 +39,10 @@ def test_malformed_xml_and_non_utf8_are_counted(tmp_path, prefect_api):
     marker = records.index(b"WARC-Type: conversion", len(records) // 3)
     body = records.index(b"\r\n\r\n", marker) + 4
     bad = records[:body] + b"\xff\xfe\xc3" + records[body + 3:]
-    (tmp_path / "bad.warc.wet.gz").write_bytes(gzip.compress(bad))
+    # one gzip member per record, as Common Crawl writes WET files
+    starts = [i for i in range(len(bad)) if bad.startswith(b"WARC/1.0\r\n", i)] + [len(bad)]
+    members = b"".join(gzip.compress(bad[a:b]) for a, b in zip(starts, starts[1:]))
+    (tmp_path / "bad.warc.wet.gz").write_bytes(members)
     spec = small_spec(tmp_path, str(tmp_path / "out"), wiki={"nl": str(tmp_path / "nl-bad.xml.bz2")},
                       wet=str(tmp_path / "bad.warc.wet.gz"))
     m = load_manifest(build(spec)["version_dir"])
