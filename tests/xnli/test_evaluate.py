@@ -84,3 +84,16 @@ def test_missing_data_file_names_the_field(tiny_model, tmp_path):
     config = XnliConfig(test=str(tmp_path / "XNLI-1.0" / "xnli.test.tsv"))
     with pytest.raises(FileNotFoundError, match=r"spec field xnli.test: .*xnli.test.tsv does not exist"):
         check_inputs(tiny_model, str(tmp_path / "out"), config)
+
+
+def test_average_selection_keeps_translations_of_training_pairs_out():
+    from xlm_core.xnli.evaluate import load_training_data
+
+    config = XnliConfig(train=(SICK,), dev=XNLI_DEV, test=XNLI_TEST, dev_for_training=2100, selection="avg")
+    data = load_training_data(config)
+    assert sorted(data.selection) == sorted(XNLI_LANGUAGES)
+    assert data.description["selection_pairs"] == {lang: 390 for lang in XNLI_LANGUAGES}
+    taken = {str(k) for k in range(390, 2490)}  # positions of the last 2,100 English dev pairs
+    assert all(p.pair_id not in taken for rows in data.selection.values() for p in rows)
+    assert {p.pair_id for p in data.selection["sw"]} == {str(k) for k in range(390)}
+    assert data.description["kinds"] == ["sick", "xnli-dev"] and len(data.pairs) == 9927 + 2100
