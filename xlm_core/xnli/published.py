@@ -1,8 +1,9 @@
 """Published XNLI test accuracies (%), cross-lingual transfer: fine-tuned on English MultiNLI only.
 
-Averages as quoted in the XLM-R paper (Conneau et al., 2020, Table 1). Per-language values are given
-only where checked against that table (XLM-R base and large, and XLM MLM+TLM from Conneau & Lample,
-2019, which Table 1 repeats); a value not known with certainty is left out rather than guessed.
+Averages: mBERT, XLM (MLM+TLM), XLM-R base and XLM-R large as in the XLM-R paper (Conneau et al.,
+2020, Table 1); XLM (MLM) from the XLM paper (Conneau & Lample, 2019, Table 1). Per-language values
+are given only where checked against a second copy of those tables (XLM-R base and large, XLM
+MLM+TLM); a value not known with certainty is left out rather than guessed.
 """
 
 from __future__ import annotations
