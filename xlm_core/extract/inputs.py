@@ -39,13 +39,47 @@ def open_decompressed(fileobj_or_path: str | os.PathLike | IO[bytes]) -> Iterato
     """The input's bytes, bz2/gzip decompressed when the magic bytes say so (names lie; magic
     does not). bz2 and gzip readers both read concatenated streams (multistream dumps)."""
     with open_raw(fileobj_or_path) as raw:
-        buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)
-        head = buffered.peek(3)[:3]
+        head, stream = _peek(raw, 3)
         if head.startswith(BZ2_MAGIC):
-            with bz2.BZ2File(buffered) as f:
+            with bz2.BZ2File(stream) as f:
                 yield f
         elif head.startswith(GZIP_MAGIC):
-            with gzip.GzipFile(fileobj=buffered) as f:
+            with gzip.GzipFile(fileobj=stream) as f:
                 yield f
         else:
-            yield buffered
+            yield stream
+
+
+def _peek(raw: IO[bytes], n: int) -> tuple[bytes, IO[bytes]]:
+    """The first `n` bytes and a stream that still starts at them. The caller's object is never
+    wrapped in a buffer that would close it when collected."""
+    if hasattr(raw, "peek"):
+        return raw.peek(n)[:n], raw
+    head = raw.read(n)
+    try:
+        raw.seek(-len(head), io.SEEK_CUR)
+        return head, raw
+    except (AttributeError, OSError, ValueError):
+        return head, _Prefixed(head, raw)
+
+
+class _Prefixed(io.RawIOBase):
+    """`head` then the rest of a non-seekable stream."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]):
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        if self._head:
+            n = min(len(buf), len(self._head))
+            buf[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._rest.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:  # the owner of `rest` closes it
+        super().close()

@@ -83,7 +83,7 @@ def iter_warc(
     with open_raw(fileobj_or_path) as raw:
         seekable = _seekable(raw)
         start = raw.tell() if seekable else 0
-        gzipped = _peek(raw, 2) == GZIP_MAGIC if seekable else True
+        gzipped = _head_bytes(raw, 2) == GZIP_MAGIC if seekable else True
         while True:
             it = ArchiveIterator(raw)
             next_offset = start  # where the record after the last good one begins
@@ -175,7 +175,13 @@ def _html_text(record, config, to_text, stats) -> str | None:
         return None
     body = record.content_stream().read()
     _drain(record)
-    return to_text(_decode(body, html_charset(body, content_type), stats))
+    html = _decode(body, html_charset(body, content_type), stats)
+    try:
+        return to_text(html)
+    except Exception as exc:  # noqa: BLE001 - a third-party parser on arbitrary web HTML
+        stats["errors.bad_record"] += 1
+        log.warning("HTML extraction failed for %s: %s", record.rec_headers.get_header("WARC-Target-URI"), exc)
+        return None
 
 
 def _decode(data: bytes, charset: str, stats: Counter) -> str:
@@ -210,7 +216,7 @@ def _seekable(f: IO[bytes]) -> bool:
         return False
 
 
-def _peek(f: IO[bytes], n: int) -> bytes:
+def _head_bytes(f: IO[bytes], n: int) -> bytes:
     pos = f.tell()
     data = f.read(n)
     f.seek(pos)

@@ -58,7 +58,7 @@ DEFAULT_DROP_TAGS = (
     "ref", "references", "gallery", "math", "chem", "ce", "score", "timeline", "imagemap",
     "graph", "templatedata", "templatestyles", "mapframe", "maplink", "syntaxhighlight",
     "source", "inputbox", "categorytree", "hiero", "indicator", "section", "table",
-    "includeonly", "style", "script", "noinclude",
+    "includeonly", "style", "script",
 )  # fmt: skip
 
 

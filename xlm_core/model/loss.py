@@ -141,6 +141,10 @@ def linear_cross_entropy(
     if impl == "cce":
         if not cce_available():
             raise ValueError("loss impl 'cce' needs the cut-cross-entropy package (CUDA only)")
+        if x.dtype == torch.float32 and torch.is_autocast_enabled("cuda"):
+            # under autocast the LayerNorm output and the parameters are fp32; the kernel wants 16-bit
+            low = torch.get_autocast_dtype("cuda")
+            x, weight = x.to(low), weight.to(low)
         loss = cce_linear_cross_entropy(x, weight, bias, targets)
         with torch.no_grad():  # accuracy on a sample of rows: CCE never forms the logits
             k = min(n, CCE_ACCURACY_ROWS)

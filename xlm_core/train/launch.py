@@ -1,9 +1,12 @@
 """Start the per-rank trainer as a subprocess (torchrun, or the deepspeed launcher for a hostfile),
 in its own process group so one signal stops every rank, and stream its output lines.
 
-Multi-node: give a DeepSpeed hostfile (`host slots=N` lines, see infra/hostfile.example); the
-deepspeed launcher then starts the ranks on every host over ssh/pdsh. The run directory must be
-on storage every host sees (checkpoints are written by every rank)."""
+Multi-node: give a DeepSpeed hostfile, one `hostname slots=GPUS` line per machine, e.g.
+    node-a slots=8
+    node-b slots=8
+and run `xlm pretrain --config run.json --hostfile hosts --nproc 8` on the first host; the
+deepspeed launcher starts the ranks on every host over passwordless ssh (pdsh). The run.json
+paths and output_dir must be on storage every host sees (every rank writes its ZeRO shards)."""
 
 from __future__ import annotations
 

@@ -203,7 +203,8 @@ def read_predictions(uri: str) -> list[tuple[str, str, str]]:
 
 
 def _config_json(config: XnliConfig) -> dict:
-    return {f.name: (list(v) if isinstance(v := getattr(config, f.name), tuple) else v) for f in dataclasses.fields(config)}
+    values = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    return {name: list(v) if isinstance(v, tuple) else v for name, v in values.items()}
 
 
 def run_xnli(model_path: str, out_dir: str, config: XnliConfig) -> dict:

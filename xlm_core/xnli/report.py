@@ -201,7 +201,8 @@ def render_markdown(results: dict) -> str:
     if not flagged:
         others = " · ".join(f"{name} {avg}" for name, avg in PUBLISHED_AVERAGE.items())
         out += [f"Published averages: {others}. Source: {PUBLISHED_SOURCE}.", ""]
-    out += ["## Confusion matrices", "", "Rows: gold label; columns: predicted (e = entailment, n = neutral, c = contradiction).", ""]
+    out += ["## Confusion matrices", ""]
+    out += ["Rows: gold label; columns: predicted (e = entailment, n = neutral, c = contradiction).", ""]
     short = [name[0] for name in LABELS]
     cells = [f"{g}→{p}" for g in short for p in short]
     out += ["| language | " + " | ".join(cells) + " | majority share |", "|" + "---|" * (len(cells) + 2)]
