@@ -22,6 +22,7 @@ import argparse
 import gzip
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -123,6 +124,7 @@ def bench(model_type: str, threads: int, repeats: int, work: Path) -> dict:
         runs = []
         for r in range(repeats):
             out = work / f"out-{model_type}-{side}-{r}"
+            shutil.rmtree(out, ignore_errors=True)  # a done marker would make our side skip the shard
             if side == "ours":
                 runs.append(run_ours(dataset, shard, out, model, threads))
             else:
