@@ -66,9 +66,8 @@ def test_export_0_11_plain_xml_and_multistream(tmp_path):
     plain.write_bytes(xml)
     # Multistream: header + first pages in one bz2 stream, the rest in others, concatenated.
     cut1, cut2 = xml.index(b"<page>", 40_000), xml.index(b"<page>", 400_000)
-    multi = tmp_path / "enwiki-multistream.xml.bz2"
-    multi.write_bytes(b"".join(bz2.compress(p) for p in (xml[:cut1], xml[cut1:cut2], xml[cut2:])))
-    for src in (plain, multi, io.BytesIO(multi.read_bytes())):
+    multi = b"".join(bz2.compress(p, 1) for p in (xml[:cut1], xml[cut1:cut2], xml[cut2:]))
+    for src in (plain, io.BytesIO(multi)):
         docs, stats = extract(src)
         assert [d.title for d in docs] == EN_ARTICLES
         assert stats["read"] == 12
@@ -112,7 +111,18 @@ def test_malformed_xml_keeps_pages_before_the_error(caplog):
         docs, stats = extract(io.BytesIO(bz2.compress(broken)))
     assert [d.title for d in docs] == EN_ARTICLES[:4]
     assert stats["errors.malformed_xml"] == 1
-    assert "malformed_xml after page ordinal 8" in caplog.text
+    assert "malformed_xml at page ordinal 8" in caplog.text
+
+
+def test_corrupt_bz2_data_is_counted():
+    xml = bz2.decompress(EN.read_bytes())
+    at = xml.index(b"<page>", 400_000)
+    tail = bytearray(bz2.compress(xml[at:], 1))
+    tail[len(tail) // 2 : len(tail) // 2 + 64] = bytes(64)
+    docs, stats = extract(io.BytesIO(bz2.compress(xml[:at], 1) + bytes(tail)))
+    assert 3 <= len(docs) < len(EN_ARTICLES)  # the pages of the intact blocks
+    assert [d.title for d in docs] == EN_ARTICLES[: len(docs)]
+    assert stats["errors.corrupt_compression"] == 1
 
 
 def test_empty_file_is_counted_not_fatal(tmp_path):

@@ -99,9 +99,8 @@ def iter_wikipedia(
             kind = _error_kind(exc, tracked.eof)
             stats[f"errors.{kind}"] += 1
             log.warning(
-                "%s: %s after page ordinal %d (%d pages kept before it): %s",
-                source_file, kind, ordinal, ordinal, exc,
-            )  # fmt: skip
+                "%s: %s at page ordinal %d (the pages before it are kept): %s", source_file, kind, ordinal, exc
+            )
 
 
 def _error_kind(exc: Exception, eof: bool) -> str:
