@@ -8,7 +8,7 @@ from .helpers import doc, prose
 
 
 def test_counters_and_exclusion_parquet(tmp_path):
-    docs = [doc(prose(100, seed=1)), doc("too short"), doc(""), doc(prose(100, seed=2))]
+    docs = [doc(prose(100, seed=1)), doc("too short\nCookie settings"), doc(""), doc(prose(100, seed=2))]
     stats = Counter()
     out = tmp_path / "dropped.parquet"
     with DroppedWriter(str(out)) as sink:
@@ -18,7 +18,7 @@ def test_counters_and_exclusion_parquet(tmp_path):
     assert stats["read"] == stats["kept"] + sum(v for k, v in stats.items() if k.startswith("dropped."))
     table = pq.read_table(out)
     assert table.column("reason").to_pylist() == ["length.too_short", "length.no_words"]
-    assert table.column("text").to_pylist() == ["too short", ""]
+    assert table.column("text").to_pylist() == ["too short\nCookie settings", ""]  # as judged
 
 
 def test_disabled_keeps_everything():

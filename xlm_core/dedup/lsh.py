@@ -2,7 +2,11 @@
 candidate pairs. With `verify`, each pair is decided once, in the partition of the *first* band
 where the two signatures agree (a pair that collides in all 14 bands is not checked 14 times),
 and kept only when the exact Jaccard of the two distinct shingle sets reaches
-`jaccard_threshold`: this removes the LSH false positives at Jaccard 0.5-0.8."""
+`jaccard_threshold`: this removes the LSH false positives at Jaccard 0.5-0.8.
+
+Known limit: a bucket larger than `max_pairwise_bucket` only yields pairs with its first member;
+if that band is a pair's first common band, the pair is not re-checked in a later band (both
+documents were still compared with that first member)."""
 
 from __future__ import annotations
 

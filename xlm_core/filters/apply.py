@@ -52,6 +52,7 @@ def apply_filters(docs: Iterable[Document], config: FilterConfig, stats: Counter
     "lines_removed.<why>" for line cleanup); dropped documents go to `dropped_sink(doc, reason)`."""
     for doc in docs:
         stats["read"] += 1
+        original = doc.text
         reason = filter_reason(doc, config, stats) if config.enabled else None
         if reason is None:
             stats["kept"] += 1
@@ -59,4 +60,5 @@ def apply_filters(docs: Iterable[Document], config: FilterConfig, stats: Counter
             continue
         stats[f"dropped.{reason}"] += 1
         if dropped_sink is not None:
+            doc.text = original  # the audit sees what was judged, not the line-cleaned text
             dropped_sink(doc, reason)
