@@ -24,6 +24,9 @@ def _quiet_prefect(argv: list[str]) -> None:
     `-v` (or PREFECT_LOGGING_LEVEL) brings them back."""
     if "-v" not in argv and "--verbose" not in argv:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The temporary local API (no server configured) gets 20 s to start by default, too short on
+    # a busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 def build_parser() -> argparse.ArgumentParser:
