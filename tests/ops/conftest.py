@@ -1,0 +1,150 @@
+"""Fixtures for the operations tests: one real Prefect server with the UI on 127.0.0.1 (SQLite,
+temp home) shared by the ops tests, `prefect` CLI calls against it, and a process worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tests.conftest import REPO, SAMPLES, free_port
+from tests.servers import moto_server, s3_bucket, s3_server  # noqa: F401
+
+BIN = Path(sys.executable).parent
+WIKI = SAMPLES / "wiki"
+
+
+@dataclass(frozen=True)
+class Server:
+    api_url: str  # http://127.0.0.1:PORT/api
+    ui_url: str  # http://127.0.0.1:PORT
+    home: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """Environment for a `prefect` subprocess talking to this server (its own temp home)."""
+        return {**os.environ, "PREFECT_API_URL": self.api_url, "PREFECT_HOME": str(self.home / "client"),
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PYTHONUNBUFFERED": "1", **extra}
+
+    def cli(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+        proc = subprocess.run([str(BIN / "prefect"), "--no-prompt", *args], cwd=REPO, env=self.env(**env),
+                              capture_output=True, text=True, timeout=timeout)
+        assert proc.returncode == 0, f"prefect {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        return proc
+
+
+def _wait_healthy(proc: subprocess.Popen, url: str, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"prefect server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"prefect server did not become healthy in {seconds:.0f} s")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def ops_server(tmp_path_factory) -> Iterator[Server]:
+    """`prefect server start` with the UI, as an operator runs it (SQLite in a temp PREFECT_HOME)."""
+    home = tmp_path_factory.mktemp("ops-prefect")
+    port = free_port()
+    server = Server(api_url=f"http://127.0.0.1:{port}/api", ui_url=f"http://127.0.0.1:{port}", home=home)
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_UI_ENABLED": "true", "PREFECT_API_URL": "", "PREFECT_UI_API_URL": server.api_url}
+    log = home / "server.log"
+    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_healthy(proc, server.api_url, log, 150)
+        yield server
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def cpu_pool(ops_server: Server) -> str:
+    ops_server.cli("work-pool", "create", "cpu", "--type", "process", "--overwrite")
+    return "cpu"
+
+
+@contextmanager
+def process_worker(server: Server, pool: str, log: Path, **env: str) -> Iterator[subprocess.Popen]:
+    """`prefect worker start --pool POOL` in its own process group, stopped (with its runs) on exit."""
+    proc = subprocess.Popen(
+        [str(BIN / "prefect"), "worker", "start", "--pool", pool, "--type", "process", "--limit", "4"],
+        cwd=REPO, env=server.env(PREFECT_WORKER_QUERY_SECONDS="1", **env),
+        stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        _stop(proc)
+
+
+def tiny_spec(tmp: Path, output: str, name: str = "ops", **extra) -> str:
+    """Two real Wikipedia excerpts (en, nl) from data_specs/samples, absolute paths: builds in seconds."""
+    sources = [{"type": "wikipedia", "language": lang, "dump": "20230501",
+                "files": [str(WIKI / f"{lang}wiki-sample-pages-articles.xml.bz2")]} for lang in ("en", "nl")]
+    spec = {"name": name, "languages": ["en", "nl"], "sources": sources, "output": output,
+            "shards": {"max_bytes": 200_000}, **extra}
+    path = tmp / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return str(path)
+
+
+def wait_final(client, flow_run_id, seconds: float):
+    """The flow run once it reached a final state (bounded wait)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        run = client.read_flow_run(flow_run_id)
+        if run.state and run.state.is_final():
+            return run
+        if time.monotonic() > deadline:
+            raise AssertionError(f"flow run {flow_run_id} still {run.state_name} after {seconds:.0f} s")
+        time.sleep(1)
+
+
+def artifacts_of(client, flow_run_id) -> dict[str, object]:
+    """Keyed artifacts of one flow run, read back through the API: key -> data."""
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    arts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    return {a.key: json.loads(a.data) if a.type == "table" and isinstance(a.data, str) else a.data
+            for a in arts if a.key}
+
+
+def logs_of(client, flow_run_id) -> list[str]:
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    out, offset = [], 0
+    while True:
+        page = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])),
+                                limit=200, offset=offset)
+        out += [log.message for log in page]
+        if len(page) < 200:
+            return out
+        offset += 200
