@@ -90,3 +90,15 @@ def test_streams_vocab_hash_matches_exported_model(built_vocab):
     from xlm_core.tokenize.dataset import model_sha256
 
     assert model_sha256(built_vocab["hf"]) == model_sha256(built_vocab["model"]) == built_vocab["sha256"]
+
+
+@pytest.mark.xfail(
+    reason="tokenizers' Precompiled normalizer drops a combining mark that follows an NFKC-changed "
+    "character (huggingface/tokenizers#2116, #2334); SentencePiece keeps it. Hits xlm-roberta-base too.",
+    strict=False,
+)
+def test_known_upstream_divergence_compat_char_then_combining_mark(exported):
+    vocab, folder = exported
+    tok = AutoTokenizer.from_pretrained(folder)
+    text = "ｆ\u0350 \u03d6\u0328"  # fullwidth f + combining arrowhead, pi symbol + ogonek
+    assert tok(text, add_special_tokens=False)["input_ids"] == vocab.encode([text])[0].tolist()
