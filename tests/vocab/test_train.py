@@ -22,6 +22,15 @@ def test_training_is_reproducible(built_vocab, tmp_path):
     assert again["sha256"] == built_vocab["sha256"]
 
 
+def test_bpe_vocabulary_does_not_depend_on_the_thread_count(built_vocab, tmp_path):
+    """spm records num_threads in the model; we drop it, so another machine rebuilds the same bytes."""
+    import dataclasses
+
+    inputs = sorted(str(p) for p in (built_vocab["out"] / "sample").glob("*.txt"))
+    one = train_sentencepiece(inputs, str(tmp_path), dataclasses.replace(built_vocab["config"], num_threads=1))
+    assert one["sha256"] == built_vocab["sha256"]  # built with 2 threads
+
+
 def test_vocab_size_too_large_for_the_text_names_the_field(built_vocab, tmp_path):
     inputs = [str(built_vocab["out"] / "sample" / "sw.txt")]
     with pytest.raises(ValueError, match=r"vocab\.vocab_size: 60000 .*at most \d+"):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 # Field numbers in sentencepiece_model.proto.
 _MODEL_TRAINER_SPEC, _MODEL_NORMALIZER_SPEC = 2, 3
-_TRAINER_MODEL_TYPE, _TRAINER_BYTE_FALLBACK = 3, 35
+_TRAINER_MODEL_TYPE, _TRAINER_NUM_THREADS, _TRAINER_BYTE_FALLBACK = 3, 16, 35
 _NORMALIZER_CHARSMAP = 2
 MODEL_TYPES = {1: "unigram", 2: "bpe", 3: "word", 4: "char"}
 
@@ -23,6 +23,55 @@ def _varint(buf: bytes, i: int) -> tuple[int, int]:
         if b < 0x80:
             return out, i
         shift += 7
+
+
+def _raw_fields(buf: bytes) -> list[tuple[int, int, int, int]]:
+    """(field number, wire type, start, end) of every top-level field, in order; [start:end] is the
+    whole field (key included), so fields can be dropped without re-encoding the rest."""
+    out, i = [], 0
+    while i < len(buf):
+        start = i
+        key, i = _varint(buf, i)
+        num, wire = key >> 3, key & 7
+        if wire == 0:
+            _, i = _varint(buf, i)
+        elif wire == 2:
+            n, i = _varint(buf, i)
+            i += n
+        elif wire == 1:
+            i += 8
+        elif wire == 5:
+            i += 4
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        out.append((num, wire, start, i))
+    return out
+
+
+def _encode_varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def without_num_threads(serialized: bytes) -> bytes:
+    """The model with `trainer_spec.num_threads` removed. SentencePiece records the thread count in
+    the model although BPE training gives the same pieces and scores for any count: without this,
+    the same vocabulary built on machines with different core counts would hash differently."""
+    out = bytearray()
+    for num, wire, start, end in _raw_fields(serialized):
+        if num != _MODEL_TRAINER_SPEC or wire != 2:
+            out += serialized[start:end]
+            continue
+        _, body_start = _varint(serialized, _varint(serialized, start)[1])
+        body = serialized[body_start:end]
+        kept = b"".join(body[s:e] for n, _, s, e in _raw_fields(body) if n != _TRAINER_NUM_THREADS)
+        out += _encode_varint((num << 3) | 2) + _encode_varint(len(kept)) + kept
+    return bytes(out)
 
 
 def _fields(buf: bytes) -> dict[int, list]:

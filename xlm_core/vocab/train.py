@@ -13,6 +13,7 @@ from xlm_core.io import atomic_open, fs_and_path, join, sha256_file
 from xlm_core.vocab import specials
 from xlm_core.vocab.config import VocabConfig
 from xlm_core.vocab.model import MODEL_FILE
+from xlm_core.vocab.proto import without_num_threads
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,10 @@ def train_sentencepiece(inputs: list[str], out_dir: str, config: VocabConfig) ->
                 f"vocab.character_coverage {config.character_coverage} requires; raise it or lower the coverage"
             ) from exc
         raise ValueError(f"SentencePiece training failed: {exc}") from exc
+    proto = without_num_threads(model.getvalue())
     with atomic_open(join(out_dir, MODEL_FILE), "wb") as f:
-        f.write(model.getvalue())
-    sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
+        f.write(proto)
+    sp = spm.SentencePieceProcessor(model_proto=proto)
     # spm.vocab as spm writes it (piece <TAB> score), for people reading the vocabulary.
     with atomic_open(join(out_dir, "spm.vocab"), "wb") as f:
         f.write("".join(f"{sp.id_to_piece(i)}\t{sp.get_score(i):g}\n" for i in range(sp.get_piece_size())).encode())
