@@ -144,11 +144,21 @@ class TokenStream:
         self.offsets = np.fromfile(self.idx_path, dtype="<i8")  # (n_docs + 1,)
         if self.offsets[0] != 0 or self.offsets[-1] != record.tokens or np.any(np.diff(self.offsets) < 0):
             raise CorruptStreamError(f"stream index {self.idx_path} does not describe {self.bin_path}")
-        # An empty file cannot be memmapped; an empty stream is a valid (if useless) shard.
-        if record.tokens:
-            self.tokens = np.memmap(self.bin_path, dtype=dtype, mode="r", shape=(record.tokens,))
-        else:
-            self.tokens = np.zeros(0, dtype=dtype)
+        self.dtype = dtype
+        self._tokens: np.ndarray | None = None
+
+    @property
+    def tokens(self) -> np.ndarray:
+        """(n_tokens,) memmap, opened on first use: a dataset of thousands of shards holds no file
+        descriptors until it reads them, and a worker forked before the first read maps its own."""
+        if self._tokens is None:
+            # An empty file cannot be memmapped; an empty stream is a valid (if useless) shard.
+            self._tokens = (
+                np.memmap(self.bin_path, dtype=self.dtype, mode="r", shape=(self.record.tokens,))
+                if self.record.tokens
+                else np.zeros(0, dtype=self.dtype)
+            )
+        return self._tokens
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
