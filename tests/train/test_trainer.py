@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -57,9 +58,15 @@ def test_zero2_loss_falls_on_real_text(reference):
 def test_kill_and_resume_equals_uninterrupted(reference, tmp_path):
     _, ref_config = reference
     config = make_run(tmp_path, stage=2, steps=10)
-    seen: list[str] = []
-    rc = run_training(config, LAUNCH, on_line=seen.append, should_stop=lambda: "step 7 loss" in seen[-1])
-    assert rc < 0  # killed
+
+    def ctrl_c_at_step_7(line: str) -> None:
+        if "step 7 loss" in line:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_training(config, LAUNCH, on_line=ctrl_c_at_step_7)
+    # the whole group went: torchrun and both ranks
+    assert subprocess.run(["pgrep", "-f", config], capture_output=True).stdout == b""
     assert max(_losses(config)) == 7 and ckpt.latest_complete_tag(str(tmp_path / "run" / "checkpoints")) == "step00000005"
     lines = _train(config)
     assert any("resumed from" in line and "step00000005" in line for line in lines)
