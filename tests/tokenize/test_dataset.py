@@ -79,3 +79,33 @@ def test_unknown_language_and_missing_manifest_are_clear_errors(tokens, tmp_path
         PackedDataset(str(tokens), languages=["xx"])
     with pytest.raises(FileNotFoundError, match="no token stream manifest"):
         PackedDataset(str(tmp_path_factory.mktemp("empty")))
+
+
+def test_cached_spans_equal_computed_ones_and_are_checked(tokens):
+    from xlm_core.tokenize.pack import pack_spans
+
+    cached = PackedDataset(str(tokens), seq_len=512)  # the tokenize default: spans read from .pack512
+    assert isinstance(cached._spans[0], np.memmap)
+    for spans, stream in zip(cached._spans, cached._streams, strict=True):
+        assert np.array_equal(spans, pack_spans(stream.offsets, 512))
+    (tokens / "sw" / "part-00000.pack512").write_bytes(b"\0" * 16)
+    with pytest.raises(CorruptStreamError, match="pack file"):
+        PackedDataset(str(tokens), seq_len=512)
+    PackedDataset(str(tokens), seq_len=256)  # another length computes its spans, the cache is not read
+
+
+def test_new_seq_len_repacks_without_retokenizing(tokens, built_vocab, tatoeba_dataset):
+    from xlm_core.tokenize.config import TokenizeConfig
+
+    bins = {p: p.stat().st_mtime_ns for p in tokens.rglob("*.bin")}
+    manifest = tokenize_dataset(
+        str(tatoeba_dataset),
+        str(tokens),
+        built_vocab["model"],
+        TokenizeConfig(seq_len=64),
+        languages=["de", "sw", "zh"],
+    )
+    assert manifest["seq_len"] == 64 and {s["pack"]["seq_len"] for s in manifest["shards"]} == {64}
+    assert {p: p.stat().st_mtime_ns for p in tokens.rglob("*.bin")} == bins
+    assert len(list(tokens.rglob("*.pack64"))) == len(manifest["shards"])
+    assert len(PackedDataset(str(tokens))) == len(PackedDataset(str(tokens), seq_len=64))

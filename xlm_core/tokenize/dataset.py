@@ -15,7 +15,14 @@ import numpy as np
 
 from xlm_core.io import fs_and_path, read_json, sha256_file
 from xlm_core.tokenize.pack import pack_spans
-from xlm_core.tokenize.stream import StreamError, StreamRecord, TokenStream, Verify, VocabMismatchError
+from xlm_core.tokenize.stream import (
+    CorruptStreamError,
+    StreamError,
+    StreamRecord,
+    TokenStream,
+    Verify,
+    VocabMismatchError,
+)
 from xlm_core.vocab.specials import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 
 MANIFEST = "manifest.json"
@@ -75,7 +82,6 @@ class PackedDataset:
         check_vocab(self.manifest, vocab, root)
         self.root = root_path
         self.seq_len: int = seq_len or self.manifest.get("seq_len", 512)
-        seq_len = self.seq_len
         self.pad = pad
         self.vocab_size: int = self.manifest["vocab"]["vocab_size"]
         self.bos_id, self.pad_id, self.eos_id, self.unk_id = BOS_ID, PAD_ID, EOS_ID, UNK_ID
@@ -90,37 +96,50 @@ class PackedDataset:
         self.languages: tuple[str, ...] = tuple(wanted)
 
         self._streams: list[TokenStream] = []
-        spans, stream_ids = [], []
+        self._spans: list[np.ndarray] = []  # per stream: (n_samples, 2) token spans
+        counts = [0]
         self.language_ranges: dict[str, range] = {}
         self.language_tokens: dict[str, int] = {}
-        n = 0
         for lang in self.languages:
-            first = n
+            first = sum(counts)
             shards = sorted(
                 (s for s in self.manifest["shards"] if s["language"] == lang), key=lambda s: s["stream"]["bin"]
             )
             for shard in shards:
                 stream = TokenStream(root_path, StreamRecord.from_json(shard["stream"]), dtype, verify=verify)
-                s = pack_spans(stream.offsets, seq_len)  # (n_samples, 2)
-                spans.append(s)
-                stream_ids.append(np.full(len(s), len(self._streams), dtype=np.int32))
+                self._spans.append(self._load_spans(shard, stream, verify))
                 self._streams.append(stream)
-                n += len(s)
-            self.language_ranges[lang] = range(first, n)
+                counts.append(len(self._spans[-1]))
+            self.language_ranges[lang] = range(first, sum(counts))
             self.language_tokens[lang] = int(self.manifest["languages"][lang]["tokens"])
-        self._spans = np.concatenate(spans) if spans else np.zeros((0, 2), np.int64)  # (n_samples, 2)
-        self._stream_of = np.concatenate(stream_ids) if stream_ids else np.zeros(0, np.int32)  # (n_samples,)
+        self._starts = np.cumsum(counts, dtype=np.int64)  # (n_streams + 1,): first sample of each stream
+
+    def _load_spans(self, shard: dict, stream: TokenStream, verify: Verify) -> np.ndarray:
+        """The spans cached by the tokenize step when they were made for this seq_len, else computed."""
+        pack = shard.get("pack")
+        if not pack or pack["seq_len"] != self.seq_len:
+            return pack_spans(stream.offsets, self.seq_len)
+        path = os.path.join(self.root, pack["path"])
+        size = os.path.getsize(path) if os.path.isfile(path) else -1
+        if size != pack["bytes"] or size != pack["samples"] * 16:
+            raise CorruptStreamError(f"pack file {path} has {size} bytes, the manifest recorded {pack['bytes']}")
+        if verify == "sha256" and sha256_file(path)[0] != pack["sha256"]:
+            raise CorruptStreamError(f"pack file {path} differs from the manifest (sha256)")
+        if not pack["samples"]:
+            return np.zeros((0, 2), dtype=np.int64)
+        return np.memmap(path, dtype="<i8", mode="r", shape=(pack["samples"], 2))
 
     def __len__(self) -> int:
-        return len(self._spans)
+        return int(self._starts[-1])
 
     def __getitem__(self, i: int) -> np.ndarray:
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(f"sample {i} out of range ({len(self)} samples)")
-        start, end = self._spans[i]
-        body = self._streams[self._stream_of[i]].tokens[start:end]
+        k = int(np.searchsorted(self._starts, i, side="right")) - 1  # the stream holding sample i
+        start, end = (int(x) for x in self._spans[k][i - self._starts[k]])
+        body = self._streams[k].tokens[start:end]
         out = np.full(self.seq_len if self.pad else end - start + 1, self.pad_id, dtype=np.int64)
         out[0] = self.bos_id
         out[1 : end - start + 1] = body

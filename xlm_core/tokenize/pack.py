@@ -40,3 +40,28 @@ def pack_spans(offsets: np.ndarray, seq_len: int) -> np.ndarray:
     if cur_end > cur_start:
         spans.append((cur_start, cur_end))
     return np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+
+
+def pack_file(stream_name: str, seq_len: int) -> str:
+    """Where the spans of a stream for `seq_len` are cached: `de/part-00000.pack512`."""
+    return f"{stream_name}.pack{seq_len}"
+
+
+def write_pack(root: str, stream_name: str, offsets: np.ndarray, seq_len: int) -> dict:
+    """Compute and store the spans (raw little-endian int64, (n_samples, 2)) so readers do not redo
+    the O(n_docs) packing loop at every start; returns the manifest record of the file."""
+    import hashlib
+
+    from xlm_core.io import atomic_open
+
+    spans = np.ascontiguousarray(pack_spans(offsets, seq_len), dtype="<i8")
+    rel = pack_file(stream_name, seq_len)
+    with atomic_open(f"{root}/{rel}", "wb") as f:
+        f.write(spans.data)
+    return {
+        "seq_len": seq_len,
+        "path": rel,
+        "samples": len(spans),
+        "bytes": spans.nbytes,
+        "sha256": hashlib.sha256(spans.data).hexdigest(),
+    }

@@ -2,19 +2,23 @@
 
 `{out}/{lang}/part-NNNNN.bin|.idx` mirrors `{dataset}/{lang}/part-NNNNN.parquet`; every document
 is followed by `</s>`. Documents with only whitespace are skipped (counted). When the stream
-is written, `part-NNNNN.done.json` records it together with the source shard's sha256 and the
-vocabulary's: a re-run skips a shard whose marker matches both and whose files have the recorded
-sizes, and redoes it otherwise, so a killed run resumes without loss or duplicates."""
+is written, `part-NNNNN.pack{seq_len}` caches its packed sample spans (see `pack.py`) and
+`part-NNNNN.done.json` records both with the source shard's sha256 and the vocabulary's: a re-run
+skips a shard whose marker matches both and whose files have the recorded sizes, re-packs only
+when seq_len changed, and redoes the shard otherwise, so a killed run resumes without loss or
+duplicates."""
 
 from __future__ import annotations
 
 import logging
 import os
 
+import numpy as np
 import pyarrow.parquet as pq
 
 from xlm_core.io import exists, fs_and_path, join, read_json, write_json
 from xlm_core.tokenize.config import TokenizeConfig
+from xlm_core.tokenize.pack import write_pack
 from xlm_core.tokenize.stream import StreamRecord, StreamWriter
 from xlm_core.vocab.model import Vocabulary
 
@@ -32,16 +36,16 @@ def _done(out_root: str, name: str) -> str:
     return join(out_root, f"{name}.done.json")
 
 
-def _still_valid(marker: dict, out_root: str, *, vocab_sha256: str, source_sha256: str) -> bool:
-    if marker.get("vocab_sha256") != vocab_sha256 or marker.get("source_sha256") != source_sha256:
-        return False
+def _files_intact(out_root: str, marker: dict) -> bool:
     rec = StreamRecord.from_json(marker["stream"])
     _, root = fs_and_path(out_root)
-    for rel, size in ((rec.bin, rec.bin_bytes), (rec.idx, rec.idx_bytes)):
-        path = os.path.join(root, rel)
-        if not os.path.isfile(path) or os.path.getsize(path) != size:
-            return False
-    return True
+    files = [(rec.bin, rec.bin_bytes), (rec.idx, rec.idx_bytes)]
+    if "pack" in marker:
+        files.append((marker["pack"]["path"], marker["pack"]["bytes"]))
+    return all(
+        os.path.isfile(os.path.join(root, rel)) and os.path.getsize(os.path.join(root, rel)) == size
+        for rel, size in files
+    )
 
 
 def tokenize_shard(
@@ -57,7 +61,14 @@ def tokenize_shard(
     marker_uri = _done(out_root, name)
     if exists(marker_uri):
         marker = read_json(marker_uri)
-        if _still_valid(marker, out_root, vocab_sha256=vocab.sha256, source_sha256=shard["sha256"]):
+        same_inputs = marker.get("vocab_sha256") == vocab.sha256 and marker.get("source_sha256") == shard["sha256"]
+        if same_inputs and _files_intact(out_root, marker):
+            if marker.get("pack", {}).get("seq_len") == config.seq_len:
+                return {**marker, "skipped": True}
+            # Same stream, other sample length: only the packing is redone.
+            offsets = np.fromfile(os.path.join(fs_and_path(out_root)[1], marker["stream"]["idx"]), dtype="<i8")
+            marker = {**marker, "pack": write_pack(out_root, name, offsets, config.seq_len)}
+            write_json(marker_uri, marker)
             return {**marker, "skipped": True}
         log.info("re-tokenizing %s: marker does not match the shard, the vocabulary or the files", name)
     fs, path = fs_and_path(join(dataset_dir, shard["path"]))
@@ -81,6 +92,7 @@ def tokenize_shard(
         "skipped_empty": empty,
         "vocab_sha256": vocab.sha256,
         "stream": record.to_json(),
+        "pack": write_pack(out_root, name, writer.offsets, config.seq_len),
     }
     write_json(marker_uri, marker)
     log.info("%s: %d documents, %d tokens", name, record.documents, record.tokens)

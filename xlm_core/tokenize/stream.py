@@ -82,6 +82,7 @@ class StreamWriter:
         lengths = np.concatenate(self._lengths) if self._lengths else np.zeros(0, np.int64)
         offsets = np.zeros(len(lengths) + 1, dtype="<i8")
         np.cumsum(lengths, out=offsets[1:])
+        self.offsets = offsets  # (n_docs + 1,), for whoever packs the stream next
         idx = offsets.data
         with atomic_open(f"{self.root}/{self.name}.idx", "wb") as f:
             f.write(idx)
