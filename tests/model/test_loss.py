@@ -48,3 +48,14 @@ def test_unknown_impl_is_refused():
         linear_cross_entropy(x, w, b, t, impl="fast")
     with pytest.raises(ValueError, match="cut-cross-entropy"):
         linear_cross_entropy(x, w, b, t, impl="cce")  # not installed on CPU
+
+
+def test_bf16_chunked_matches_fp32_reference():
+    """DeepSpeed's bf16 mode hands the head bf16 tensors; log-sum-exp and softmax run in fp32."""
+    x, w, b, t = _inputs(rows=64, hidden=32, vocab=500)
+    xb, wb, bb = (v.detach().to(torch.bfloat16).requires_grad_() for v in (x, w, b))
+    loss, _ = chunked_linear_cross_entropy(xb, wb, bb, t, chunk_rows=16)
+    loss.backward()
+    ref, _ = full_linear_cross_entropy(*(v.detach().to(torch.bfloat16).double() for v in (x, w, b)), t)
+    assert loss.dtype == torch.float32 and abs(loss.item() - ref.item()) < 1e-3 * ref.item()  # bf16-rounded logits
+    assert wb.grad.dtype == torch.bfloat16 and torch.isfinite(wb.grad.float()).all()

@@ -73,9 +73,10 @@ def test_kill_and_resume_equals_uninterrupted(reference, tmp_path):
     assert _losses(config) == _losses(ref_config)  # exactly: same data, masks, dropout, optimizer state
 
 
-def test_zero3_trains_and_exports(tmp_path):
-    """(ZeRO-1 runs in test_pretrain_flow.py, through `xlm pretrain`.)"""
-    config = make_run(tmp_path, stage=3, steps=6, checkpoint_every=6)
+def test_zero3_mlm_tlm_with_language_embeddings_trains_and_exports(tmp_path):
+    """XLM mode (one embedding per language) and 30% TLM micro-batches, under ZeRO-3.
+    (ZeRO-1 runs in test_pretrain_flow.py, through `xlm pretrain`.)"""
+    config = make_run(tmp_path, stage=3, steps=6, checkpoint_every=6, tlm=True, tlm_ratio=0.3, model={"num_languages": 2})
     _train(config)
     losses = _losses(config)
     assert losses[6] < losses[1] - 0.5
