@@ -17,6 +17,9 @@ from xlm_core.train.sampler import LanguageSampler, StreamWalker
 from xlm_core.train.tlm import Pair, build_tlm_batch
 
 
+PAIR_STREAM = 2**31 - 1  # seed component of the pair order (language streams use 0, 1, ...)
+
+
 class _Slice:
     """Samples [r.start, r.stop) of a dataset, as a sequence (one language of a PackedDataset)."""
 
@@ -92,7 +95,7 @@ class RankBatches:
             for i, lang in enumerate(self.sampler.languages)
         }
         self.pair_walker = (
-            StreamWalker(len(pairs), seed=train.seed, stream_index=-1 % 2**31, rank=rank, world_size=world_size)
+            StreamWalker(len(pairs), seed=train.seed, stream_index=PAIR_STREAM, rank=rank, world_size=world_size)
             if pairs is not None and len(pairs)
             else None
         )
