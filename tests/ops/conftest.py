@@ -68,6 +68,19 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def _drain_prefect_clients() -> None:
+    """Send this process's queued run logs and events while the server is still up (else the
+    exit-time flush retries against a dead port for a minute)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=10)
+        except Exception:  # nothing was started in this process
+            pass
+
+
 @pytest.fixture(scope="session")
 def ops_server(tmp_path_factory) -> Iterator[Server]:
     """`prefect server start` with the UI, as an operator runs it (SQLite in a temp PREFECT_HOME)."""
@@ -83,6 +96,7 @@ def ops_server(tmp_path_factory) -> Iterator[Server]:
         _wait_healthy(proc, server.api_url, log, 150)
         yield server
     finally:
+        _drain_prefect_clients()
         _stop(proc)
 
 
