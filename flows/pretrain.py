@@ -65,7 +65,8 @@ def _run_pretrain(args: argparse.Namespace) -> int:
     except LaunchError as exc:  # the ranks failed: their last error line, not a traceback
         print(f"xlm pretrain: {exc}", file=sys.stderr)
         return 1
-    print(f"trained to step {result['steps']}, final loss {result['final_loss']:.4f}; checkpoint {result['checkpoint']}")
+    loss = "already complete" if result["final_loss"] is None else f"final loss {result['final_loss']:.4f}"
+    print(f"trained to step {result['steps']}, {loss}; checkpoint {result['checkpoint']}")
     if "export" in result:
         print(f"exported to {result['export']['out_dir']}")
     return 0

@@ -70,15 +70,6 @@ def _setup_logging(rank: int) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _agree(ok: bool, message: str) -> None:
-    """Raise on every rank if any rank failed a check (so no rank hangs in a collective)."""
-    flags = [None] * dist.get_world_size()
-    dist.all_gather_object(flags, None if ok else message)
-    errors = [m for m in flags if m]
-    if errors:
-        raise ckpt.CheckpointError(errors[0])
-
-
 def _resume_tag(run: RunConfig, ckpt_dir: str, world: int) -> str | None:
     """Rank 0 picks and verifies the newest complete checkpoint; every rank gets its tag or its error."""
     result: list = [None]
@@ -164,7 +155,7 @@ def train(run: RunConfig) -> dict:
     peak = tcfg.peak_tflops or (peak_tflops(torch.cuda.get_device_name(device)) if on_cuda else None)
     fpt = flops_per_token(mcfg, tcfg.seq_len, tcfg.mask_prob)
     tokens_per_step = tcfg.global_batch_size * tcfg.seq_len
-    last_tag, loss = tag, float("nan")
+    last_tag, loss = tag, None  # None: resumed a run that was already complete
     log.info(
         "training %s params, zero_stage=%d, %d ranks, micro %d x accumulation %d, steps %d..%d",
         f"{n_params:,}", tcfg.zero_stage, world, tcfg.micro_batch_size, gas, start + 1, tcfg.max_steps,
