@@ -156,10 +156,13 @@ def train(run: RunConfig) -> dict:
     fpt = flops_per_token(mcfg, tcfg.seq_len, tcfg.mask_prob)
     tokens_per_step = tcfg.global_batch_size * tcfg.seq_len
     last_tag, loss = tag, None  # None: resumed a run that was already complete
-    log.info(
-        "training %s params, zero_stage=%d, %d ranks, micro %d x accumulation %d, steps %d..%d",
-        f"{n_params:,}", tcfg.zero_stage, world, tcfg.micro_batch_size, gas, start + 1, tcfg.max_steps,
-    )
+    if start >= tcfg.max_steps:
+        log.info("run already complete at step %d (train.max_steps=%d)", start, tcfg.max_steps)
+    else:
+        log.info(
+            "training %s params, zero_stage=%d, %d ranks, micro %d x accumulation %d, steps %d..%d",
+            f"{n_params:,}", tcfg.zero_stage, world, tcfg.micro_batch_size, gas, start + 1, tcfg.max_steps,
+        )
     for step in range(start + 1, tcfg.max_steps + 1):
         t0 = time.perf_counter()
         # loss * masked, masked, correct, counted  (summed over micro-batches, then ranks)
