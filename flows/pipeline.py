@@ -78,9 +78,7 @@ def pipeline(spec_path: str) -> dict:
         xnli_dir = join(os.path.dirname(model), "xnli")
         paths = evaluate_xnli(model, xnli_dir, resolve_spec_section(spec))
         results[variant.name] = read_json(paths["json"])
-    report = _report(spec, results)
-    print(report)
-    return {"dataset": dataset["version_dir"], "vocab": vocab["model"],
+    return {"dataset": dataset["version_dir"], "vocab": vocab["model"], "report": _report(spec, results),
             "xnli": {k: {"average": v.get("average"), "status": v.get("status")} for k, v in results.items()}}
 
 
@@ -89,7 +87,11 @@ def _cli(args: argparse.Namespace) -> int:
     problems = chain.check_chain(spec)
     if problems:
         raise ValueError(f"spec {args.spec} cannot run as a pipeline:\n  " + "\n  ".join(problems))
-    pipeline(args.spec)
+    result = pipeline(args.spec)
+    print(f"dataset:    {result['dataset']}")
+    print(f"vocabulary: {result['vocab']}")
+    print()
+    print(result["report"])
     return 0
 
 
