@@ -4,6 +4,7 @@ tasks Prefect recomputes and which it serves `Cached`, counted from the task run
 from __future__ import annotations
 
 import shutil
+import time
 from collections import Counter
 
 import pytest
@@ -19,8 +20,6 @@ pytestmark = pytest.mark.slow
 
 def _build(spec_path: str, monkeypatch) -> tuple[dict, Counter]:
     """Run the build flow with the cached tasks; (result, Counter of (task kind, state name))."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.task_runners import ThreadPoolTaskRunner
 
     cached = with_cross_run_cache(load_spec(spec_path), bd.build_unit, bd.write_language, bd.write_manifest)
@@ -29,11 +28,28 @@ def _build(spec_path: str, monkeypatch) -> tuple[dict, Counter]:
     state = bd.build_dataset.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))(
         spec_path, return_state=True)
     result = state.result()
-    with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+    return result, _task_states(state.state_details.flow_run_id, expected=2 + 2 + 1)
+
+
+def _task_states(flow_run_id, expected: int, seconds: float = 60) -> Counter:
+    """Counter of (task kind, state name) of one flow run's units, languages and manifest. Task
+    run states reach the server as events, recorded asynchronously: wait until all are final."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=10)
     kinds = {"unit": "unit", "shards": "language", "write-manifest": "manifest"}
-    counts = Counter((kinds[k], r.state_name) for r in runs for k in kinds if r.name.startswith(k))
-    return result, counts
+    deadline = time.monotonic() + seconds
+    with get_client(sync_client=True) as client:
+        while True:
+            runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+            ours = [(kinds[k], r) for r in runs for k in kinds if r.name.startswith(k)]
+            if len(ours) >= expected and all(r.state and r.state.is_final() for _, r in ours):
+                return Counter((kind, r.state_name) for kind, r in ours)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"task runs of {flow_run_id} not all recorded: {[(k, r.state_name) for k, r in ours]}")
+            time.sleep(0.5)
 
 
 def _edit(spec_path: str, tmp_path, name: str, **changes) -> str:
@@ -79,9 +95,11 @@ def test_cached_unit_is_recomputed_after_its_input_file_changes(tmp_path, ops_se
     data["sources"][0]["files"] = [str(local)]
     open(spec, "w").write(yaml.safe_dump(data))
     with temporary_settings({PREFECT_API_URL: ops_server.api_url}):
-        _, n1 = _build(spec, monkeypatch)
+        first, n1 = _build(spec, monkeypatch)
         local.touch()  # same bytes, new mtime: Prefect recomputes, our done marker still reuses the unit
         result, n2 = _build(spec, monkeypatch)
     assert n1[("unit", "Completed")] == 2
     assert n2[("unit", "Completed")] == 1 and n2[("unit", "Cached")] == 1
-    assert result["reused_units"] == 1
+    # ... and the recomputed unit found its done marker: same unit id, nothing rewritten
+    assert result["version"] == first["version"]
+    assert len(list((tmp_path / "out" / "ops" / "_work" / "units").iterdir())) == 2
