@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -38,3 +39,18 @@ def test_run_config_round_trip(tmp_path):
     run = load_run_config(str(tmp_path / "run.json"))
     assert run.model.hidden_size == 64 and run.train.betas == (0.9, 0.98)
     assert RunConfig.from_dict(run.to_dict()) == run
+
+
+def test_spec_sections_are_validated_with_field_names():
+    import yaml
+
+    from xlm_core.spec import SpecError, parse_spec
+
+    demo = os.path.join(os.path.dirname(__file__), "..", "..", "data_specs", "demo.yaml")
+    with open(demo) as f:
+        spec = yaml.safe_load(f)
+    assert parse_spec(spec, path=demo, base_dir=os.path.dirname(demo)).section("train")["zero_stage"] == 1
+    bad = {**spec, "train": {**spec["train"], "zero_stage": 5}, "model": {"size": "huge"}}
+    with pytest.raises(SpecError) as exc:
+        parse_spec(bad, path=demo, base_dir=os.path.dirname(demo))
+    assert "train.zero_stage" in str(exc.value) and "model.size" in str(exc.value)

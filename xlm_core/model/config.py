@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import inspect
+import textwrap
+import types
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,3 +117,57 @@ class ModelConfig:
         head = h * h + h + 2 * h + self.vocab_size  # dense, LayerNorm, decoder bias (weight is tied)
         emb = (self.vocab_size + self.max_positions + self.type_vocab_size) * h + 2 * h
         return layers * per_layer + head + (emb if embeddings else 0)
+
+
+_JSON_TYPES = {int: "integer", float: "number", str: "string", bool: "boolean"}
+
+
+def _field_docs(cls) -> dict[str, str]:
+    """The docstring under each field of a dataclass (they live in the source, not at runtime)."""
+    body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
+    docs = {}
+    for node, nxt in zip(body, body[1:]):
+        if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
+            docs[node.target.id] = " ".join(str(nxt.value.value).split())
+    return docs
+
+
+def _json_type(tp) -> dict:
+    if tp in _JSON_TYPES:
+        return {"type": _JSON_TYPES[tp]}
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return {"type": "array", "items": _json_type(args[0])}
+    if origin in (typing.Union, types.UnionType):
+        kinds = [_json_type(a) for a in args]
+        out = kinds[0] if len(kinds) == 1 else {"anyOf": kinds}
+        return {"anyOf": [out, {"type": "null"}]} if type(None) in typing.get_args(tp) else out
+    if origin is dict:
+        return {"type": "object"}
+    return {}
+
+
+def spec_schema(
+    cls, *, description: str, extra: dict[str, dict] | None = None, no_default: tuple[str, ...] = ()
+) -> dict:
+    """JSON-Schema of a config dataclass for its spec section: types and defaults from the fields,
+    descriptions from the field docstrings (so the spec documents itself with the code's words)."""
+    hints, docs = typing.get_type_hints(cls), _field_docs(cls)
+    props: dict[str, dict] = {}
+    for f in dataclasses.fields(cls):
+        prop = {**_json_type(hints[f.name]), "description": docs.get(f.name, "")}
+        if f.default is not dataclasses.MISSING and f.name not in no_default:
+            prop["default"] = list(f.default) if isinstance(f.default, tuple) else f.default
+        props[f.name] = prop
+    for name, prop in (extra or {}).items():
+        props[name] = {**props.get(name, {}), **prop}
+    return {"type": "object", "additionalProperties": False, "description": description, "properties": props}
+
+
+SPEC_SCHEMA: dict = spec_schema(
+    ModelConfig,
+    description="Encoder shape: a size preset and/or explicit dimensions (see xlm_core/model/config.py).",
+    extra={"size": {"enum": sorted(SIZES), "description": "Preset: tiny (CPU tests), base (XLM-R base), large (XLM-R large)."}},
+    no_default=("num_layers", "hidden_size", "num_heads", "intermediate_size"),  # the preset decides
+)

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlm_core.model.config import ModelConfig
+from xlm_core.model.config import ModelConfig, spec_schema
 
 DECAYS = ("linear", "polynomial", "constant")
 PRECISIONS = ("auto", "bf16", "fp32")
@@ -116,6 +116,21 @@ class TrainConfig:
         left = max(0.0, 1.0 - (i - self.warmup_steps) / span)
         power = 1.0 if self.decay == "linear" else self.decay_power
         return self.min_lr_ratio + (1.0 - self.min_lr_ratio) * left**power
+
+
+SPEC_SCHEMA: dict = spec_schema(
+    TrainConfig,
+    description="Pretraining: DeepSpeed ZeRO stage, batches, optimiser, schedule, checkpoints, MLM/TLM mix.",
+    extra={
+        "max_steps": {"minimum": 1},
+        "zero_stage": {"enum": [0, 1, 2, 3]},
+        "decay": {"enum": list(DECAYS)},
+        "precision": {"enum": list(PRECISIONS)},
+        "loss_impl": {"enum": list(LOSS_IMPLS)},
+        "tlm_ratio": {"minimum": 0, "maximum": 1},
+        "alpha": {"minimum": 0, "maximum": 1},
+    },
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -1,7 +1,8 @@
 """Start the per-rank trainer as a subprocess (torchrun, or the deepspeed launcher for a hostfile),
 in its own process group so one signal stops every rank, and stream its output lines.
 
-Multi-node: give a DeepSpeed hostfile, one `hostname slots=GPUS` line per machine, e.g.
+Multi-node: give a DeepSpeed hostfile (infra/deepspeed/hostfile.example), one
+`hostname slots=GPUS` line per machine, e.g.
     node-a slots=8
     node-b slots=8
 and run `xlm pretrain --config run.json --hostfile hosts --nproc 8` on the first host; the
