@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from xlm_core.io import read_json
 from xlm_core.train.config import load_run_config
-from xlm_core.train.export import export_checkpoint
+from xlm_core.train.export import export_checkpoint, tokenizer_files
 from xlm_core.train.launch import LaunchConfig, LaunchError, kill_all, run_training
 from xlm_core.train.metrics import loss_curve_markdown, metrics_table, read_metrics
 
@@ -31,6 +31,16 @@ def export_task(checkpoint_dir: str, out_dir: str, tokenizer_dir: str | None) ->
     return export_checkpoint(checkpoint_dir, out_dir, tokenizer_dir=tokenizer_dir)
 
 
+def _checked(config: str, nproc_per_node: int, hostfile: str | None, tokenizer_dir: str | None):
+    """Fail on bad input before any rank starts: the run config, the batch layout, the tokenizer."""
+    run = load_run_config(config)
+    if hostfile is None:
+        run.train.grad_accumulation(nproc_per_node)
+    if tokenizer_dir is not None:
+        tokenizer_files(tokenizer_dir)
+    return run
+
+
 def _stop_ranks(flow, flow_run, state) -> None:
     kill_all()
 
@@ -39,9 +49,7 @@ def _stop_ranks(flow, flow_run, state) -> None:
 def pretrain(
     config: str, nproc_per_node: int = 1, hostfile: str | None = None, export_dir: str | None = None, tokenizer_dir: str | None = None
 ) -> dict:
-    run = load_run_config(config)  # a bad config fails here, before any process starts
-    if hostfile is None:
-        run.train.grad_accumulation(nproc_per_node)  # batch sizes that do not divide: fail before launching
+    run = _checked(config, nproc_per_node, hostfile, tokenizer_dir)
     result = train_task(config, LaunchConfig(nproc_per_node=nproc_per_node, hostfile=hostfile))
     rows = read_metrics(os.path.join(run.output_dir, "metrics.jsonl"))
     create_markdown_artifact(key="pretrain-loss", markdown=loss_curve_markdown(rows), description="training loss")
@@ -57,9 +65,7 @@ def export(checkpoint_dir: str, out_dir: str, tokenizer_dir: str | None = None) 
 
 
 def _run_pretrain(args: argparse.Namespace) -> int:
-    run = load_run_config(args.config)  # bad input: one line from flows.cli, before Prefect starts
-    if args.hostfile is None:
-        run.train.grad_accumulation(args.nproc)
+    _checked(args.config, args.nproc, args.hostfile, args.tokenizer)  # bad input: one line, before Prefect starts
     try:
         result = pretrain(args.config, args.nproc, args.hostfile, args.export, args.tokenizer)
     except LaunchError as exc:  # the ranks failed: their last error line, not a traceback

@@ -38,3 +38,12 @@ def test_xlm_pretrain_zero1_with_export(prefect_api, tmp_path, capsys):
         artifacts = {a.key: a for a in client.read_artifacts() if a.key}
     assert {"pretrain-loss", "pretrain-metrics"} <= set(artifacts)
     assert "Training loss" in artifacts["pretrain-loss"].data
+
+
+def test_missing_tokenizer_is_refused_before_training(tmp_path, capsys):
+    config = make_run(tmp_path, stage=1, steps=2)
+    argv = ["pretrain", "--config", config, "--nproc", "2", "--export", str(tmp_path / "hf"), "--tokenizer", str(tmp_path / "no-tok")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("xlm pretrain: error: tokenizer directory") and "does not exist" in err
+    assert not (tmp_path / "run").exists()  # nothing was launched

@@ -113,7 +113,9 @@ def consolidated_state_dict(checkpoint_dir: str, tag: str | None = None) -> tupl
     return state, cfg, tag
 
 
-def copy_tokenizer(tokenizer_dir: str, out_dir: str) -> list[str]:
+def tokenizer_files(tokenizer_dir: str) -> list[str]:
+    """The tokenizer files an export copies; FileNotFoundError when the folder cannot serve one
+    (checked before training starts, not after)."""
     if not os.path.isdir(tokenizer_dir):
         raise FileNotFoundError(f"tokenizer directory {tokenizer_dir!r} does not exist")
     names = [n for n in TOKENIZER_FILES if os.path.isfile(os.path.join(tokenizer_dir, n))]
@@ -121,6 +123,11 @@ def copy_tokenizer(tokenizer_dir: str, out_dir: str) -> list[str]:
         raise FileNotFoundError(
             f"tokenizer directory {tokenizer_dir!r} holds neither sentencepiece.bpe.model nor tokenizer.json"
         )
+    return names
+
+
+def copy_tokenizer(tokenizer_dir: str, out_dir: str) -> list[str]:
+    names = tokenizer_files(tokenizer_dir)
     for n in names:
         shutil.copyfile(os.path.join(tokenizer_dir, n), os.path.join(out_dir, n))
     return names
@@ -188,8 +195,8 @@ def export_checkpoint(
     checkpoint_dir: str, out_dir: str, *, tokenizer_dir: str | None = None, tag: str | None = None
 ) -> dict:
     """Consolidate a training checkpoint and write it as a HF XLMRobertaForMaskedLM folder."""
-    if tokenizer_dir is not None and not os.path.isdir(tokenizer_dir):
-        raise FileNotFoundError(f"tokenizer directory {tokenizer_dir!r} does not exist")
+    if tokenizer_dir is not None:
+        tokenizer_files(tokenizer_dir)
     state, cfg, tag = consolidated_state_dict(checkpoint_dir, tag)
     result = write_hf_folder(state, cfg, out_dir, tokenizer_dir=tokenizer_dir)
     return {**result, "tag": tag}
