@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import random
+import sys
 import time
 
 import numpy as np
@@ -91,9 +92,8 @@ def _resume_tag(run: RunConfig, ckpt_dir: str, world: int) -> str | None:
     return value
 
 
-def train(run: RunConfig) -> dict:
-    """Run (or resume) the training described by `run` on this rank; returns rank 0's summary."""
-    on_cuda = torch.cuda.is_available()
+def _init_deepspeed(on_cuda: bool):
+    """Import DeepSpeed for this device and start the process group (nccl on CUDA, gloo on CPU)."""
     if not on_cuda:
         os.environ.setdefault("DS_ACCELERATOR", "cpu")
     import deepspeed  # after DS_ACCELERATOR: DeepSpeed picks its accelerator at import
@@ -101,12 +101,17 @@ def train(run: RunConfig) -> dict:
     if not on_cuda and os.environ.get("XLM_DS_SHM_COMM") != "1":
         # DeepSpeed's CPU backend JIT-compiles a shared-memory all-reduce op at init (minutes on a
         # fresh machine); it speeds up inference all-reduces only, so training on gloo skips it.
-        import sys
-
         import deepspeed.comm.torch  # noqa: F401  (the attribute path resolves to `torch` itself)
 
         sys.modules["deepspeed.comm.torch"].build_shm_op = lambda: None
     deepspeed.init_distributed(dist_backend="nccl" if on_cuda else "gloo")
+    return deepspeed
+
+
+def train(run: RunConfig) -> dict:
+    """Run (or resume) the training described by `run` on this rank; returns rank 0's summary."""
+    on_cuda = torch.cuda.is_available()
+    deepspeed = _init_deepspeed(on_cuda)
     rank, world = dist.get_rank(), dist.get_world_size()
     _setup_logging(rank)
     device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))) if on_cuda else torch.device("cpu")
