@@ -56,8 +56,9 @@ def build_ds_config(train: TrainConfig, *, world_size: int, on_cuda: bool) -> di
         "gradient_accumulation_steps": gas,
         "gradient_clipping": train.grad_clip,
         "bf16": {"enabled": bf16},
-        # fp32 gradient accumulation under bf16: bf16 sums lose low bits over many micro-batches
-        **({"data_types": {"grad_accum_dtype": "fp32"}} if bf16 else {}),
+        # fp32 gradient accumulation under bf16 (bf16 sums lose low bits over many micro-batches).
+        # Not at stage 0: DeepSpeed refuses bf16 weights + fp32 accumulation without ZeRO.
+        **({"data_types": {"grad_accum_dtype": "fp32"}} if bf16 and stage > 0 else {}),
         "zero_optimization": zero,
         "zero_allow_untested_optimizer": True,  # we pass torch.optim.AdamW
         "steps_per_print": 1 << 30,  # our own metrics; DeepSpeed's prints would go to every rank
