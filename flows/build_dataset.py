@@ -112,15 +112,30 @@ def build_dataset(spec_path: str, show_progress: bool = False) -> dict:
     }
 
 
-def run_build(spec_path: str, *, processes: int | None = None, show_progress: bool = True) -> dict:
+def task_runner(spec, *, processes: int | None = None, dask: str | None = None, dask_workers: int | None = None):
+    """Threads by default (downloads overlap); N local processes; or Dask: an existing cluster
+    (`dask` = scheduler address) or a LocalCluster of `dask_workers` single-threaded processes."""
+    if dask or dask_workers:
+        from prefect_dask import DaskTaskRunner
+
+        if dask:
+            return DaskTaskRunner(address=dask)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    if processes:
+        return ProcessPoolTaskRunner(max_workers=processes)
+    return ThreadPoolTaskRunner(max_workers=spec.section("download").get("max_concurrency", 4))
+
+
+def run_build(spec_path: str, *, processes: int | None = None, dask: str | None = None,
+              dask_workers: int | None = None, show_progress: bool = True) -> dict:
     spec = load_spec(spec_path)  # invalid spec: fail before Prefect starts anything
-    workers = spec.section("download").get("max_concurrency", 4)
-    runner = ProcessPoolTaskRunner(max_workers=processes) if processes else ThreadPoolTaskRunner(max_workers=workers)
+    runner = task_runner(spec, processes=processes, dask=dask, dask_workers=dask_workers)
     return build_dataset.with_options(task_runner=runner)(spec_path, show_progress=show_progress)
 
 
 def _cli(args: argparse.Namespace) -> int:
-    result = run_build(args.spec, processes=args.processes)
+    result = run_build(args.spec, processes=args.processes, dask=args.dask, dask_workers=args.dask_workers)
     print(f"dataset: {result['version_dir']}")
     print(f"manifest sha256: {result['manifest_sha256']}")
     for w in result["warnings"]:
@@ -162,6 +177,10 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("spec", help="dataset spec (YAML), e.g. data_specs/demo.yaml")
     p.add_argument("--processes", type=int, default=None, metavar="N",
                    help="run input files in N worker processes (default: threads)")
+    p.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="run the tasks on an existing Dask cluster (scheduler address, e.g. tcp://host:8786)")
+    p.add_argument("--dask-workers", type=int, metavar="N", default=None,
+                   help="start a local Dask cluster of N worker processes for this build")
     p.set_defaults(func=_cli)
 
     p = sub.add_parser("verify", help="re-hash a dataset version against its manifest",
