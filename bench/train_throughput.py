@@ -162,7 +162,7 @@ def main() -> int:
     p.add_argument("--ours-batch", type=int, nargs="+", help="our micro-batches to try (default: --batch)")
     p.add_argument("--variants", default="hf,ours,ours-ds", help="comma list of hf, ours, ours-ds")
     p.add_argument("--zero", type=int, default=1,
-                   help="ZeRO stage of ours-ds (default 1: DeepSpeed's flat-buffer BF16_Optimizer; stage 0 + bf16 "
+                   help="ZeRO stage of ours-ds (default 1: DeepSpeed's flat-buffer ZeRO optimizer; stage 0 + bf16 "
                    "goes through its per-tensor FP16_UnfusedOptimizer)")
     p.add_argument("--steps", type=int, default=10, help="timed steps per window")
     p.add_argument("--rounds", type=int, default=1, help="run every variant this many times, interleaved; the best counts")

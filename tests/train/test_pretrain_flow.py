@@ -1,4 +1,4 @@
-"""flows/pretrain.py: `xlm pretrain` (ZeRO-1, 2 gloo ranks) with --export on the session Prefect
+"""flows/pretrain.py: `xlm pretrain` (ZeRO-1, bf16, 2 gloo ranks) with --export on the session Prefect
 server, artifacts included; bad batch layout refused before anything starts."""
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ def test_batch_sizes_that_do_not_divide_are_one_clear_line(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_xlm_pretrain_zero1_with_export(prefect_api, tmp_path, capsys):
-    config = make_run(tmp_path, stage=1, steps=6, checkpoint_every=3)
+def test_xlm_pretrain_zero1_bf16_with_export(prefect_api, tmp_path, capsys):
+    """bf16 as on a GPU (DeepSpeed's BF16_Optimizer, fp32 master weights; the CPU accelerator does
+    bf16), exported from the consolidated fp32 weights."""
+    config = make_run(tmp_path, stage=1, steps=6, checkpoint_every=3, precision="bf16")
     out = tmp_path / "hf"
     assert main(["pretrain", "--config", config, "--nproc", "2", "--export", str(out)]) == 0
     printed = capsys.readouterr().out

@@ -9,8 +9,8 @@ from xlm_core.train.config import TrainConfig
 
 
 def use_bf16(train: TrainConfig, on_cuda: bool) -> bool:
-    if train.precision == "bf16" and not on_cuda:
-        raise ValueError("train.precision='bf16' needs CUDA; use 'auto' or 'fp32' on CPU")
+    """"auto": bf16 on CUDA, fp32 on CPU. An explicit "bf16" also runs on CPU (DeepSpeed's CPU
+    accelerator does bf16; slow, but it exercises the GPU precision path without a GPU)."""
     return train.precision == "bf16" or (train.precision == "auto" and on_cuda)
 
 
@@ -56,9 +56,10 @@ def build_ds_config(train: TrainConfig, *, world_size: int, on_cuda: bool) -> di
         "gradient_accumulation_steps": gas,
         "gradient_clipping": train.grad_clip,
         "bf16": {"enabled": bf16},
-        # fp32 gradient accumulation under bf16 (bf16 sums lose low bits over many micro-batches).
-        # Not at stage 0: DeepSpeed refuses bf16 weights + fp32 accumulation without ZeRO.
-        **({"data_types": {"grad_accum_dtype": "fp32"}} if bf16 and stage > 0 else {}),
+        # fp32 gradient accumulation under bf16 (bf16 sums lose low bits over many micro-batches),
+        # at ZeRO-2/3 only: without ZeRO DeepSpeed refuses the mix, and at ZeRO-1 it switches to its
+        # BF16_Optimizer, whose checkpoints zero_to_fp32 cannot consolidate (no export).
+        **({"data_types": {"grad_accum_dtype": "fp32"}} if bf16 and stage >= 2 else {}),
         "zero_optimization": zero,
         "zero_allow_untested_optimizer": True,  # we pass torch.optim.AdamW
         "steps_per_print": 1 << 30,  # our own metrics; DeepSpeed's prints would go to every rank
