@@ -36,7 +36,9 @@ def cce_available() -> bool:
 
 
 class _ChunkedLinearCE(torch.autograd.Function):
+    # custom_fwd/bwd: backward recomputes the logits under the same autocast state as forward
     @staticmethod
+    @torch.amp.custom_fwd(device_type="cuda")
     def forward(ctx, x, weight, bias, targets, chunk_rows):
         # x (rows, hidden), weight (vocab, hidden), bias (vocab,), targets (rows,)
         n = x.shape[0]
@@ -56,6 +58,7 @@ class _ChunkedLinearCE(torch.autograd.Function):
         return loss / n, correct
 
     @staticmethod
+    @torch.amp.custom_bwd(device_type="cuda")
     def backward(ctx, grad_loss, _grad_correct):
         x, weight, bias, targets, lse = ctx.saved_tensors
         n, chunk = x.shape[0], ctx.chunk_rows
