@@ -119,11 +119,11 @@ def process_worker(server: Server, pool: str, log: Path, **env: str) -> Iterator
         _stop(proc)
 
 
-def tiny_spec(tmp: Path, output: str, name: str = "ops", **extra) -> str:
-    """Two real Wikipedia excerpts (en, nl) from data_specs/samples, absolute paths: builds in seconds."""
+def tiny_spec(tmp: Path, output: str, name: str = "ops", languages=("en", "nl"), **extra) -> str:
+    """Real Wikipedia excerpts (default en, nl) from data_specs/samples, absolute paths: builds in seconds."""
     sources = [{"type": "wikipedia", "language": lang, "dump": "20230501",
-                "files": [str(WIKI / f"{lang}wiki-sample-pages-articles.xml.bz2")]} for lang in ("en", "nl")]
-    spec = {"name": name, "languages": ["en", "nl"], "sources": sources, "output": output,
+                "files": [str(WIKI / f"{lang}wiki-sample-pages-articles.xml.bz2")]} for lang in languages]
+    spec = {"name": name, "languages": list(languages), "sources": sources, "output": output,
             "shards": {"max_bytes": 200_000}, **extra}
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))

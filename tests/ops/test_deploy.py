@@ -28,8 +28,9 @@ def deployed(ops_server, cpu_pool):
 
 def test_deploy_all_registers_every_flow_on_its_pool(deployed):
     from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with get_client(sync_client=True, httpx_settings={"base_url": deployed.api_url}) as client:
+    with temporary_settings({PREFECT_API_URL: deployed.api_url}), get_client(sync_client=True) as client:
         got = {name: client.read_deployment_by_name(name) for name in DEPLOYMENTS}
     assert {name: d.work_pool_name for name, d in got.items()} == DEPLOYMENTS
     build = got["build_dataset/build-dataset"]

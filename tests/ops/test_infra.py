@@ -132,10 +132,11 @@ def test_k8s_template_is_accepted_by_the_server_and_a_broken_one_is_not(ops_serv
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.exceptions import PrefectHTTPStatusError
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     template = json.loads((INFRA / "k8s" / "gpu-base-job-template.json").read_text())
     broken = json.loads(json.dumps(template).replace("{{ gpus }}", "{{ gpu_count }}"))
-    with get_client(sync_client=True, httpx_settings={"base_url": ops_server.api_url}) as client:
+    with temporary_settings({PREFECT_API_URL: ops_server.api_url}), get_client(sync_client=True) as client:
         pool = client.create_work_pool(WorkPoolCreate(name="gpu-k8s", type="kubernetes", base_job_template=template),
                                        overwrite=True)
         assert pool.base_job_template["variables"]["properties"]["gpus"]["default"] == 1

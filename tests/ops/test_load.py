@@ -23,7 +23,7 @@ def test_twenty_concurrent_builds_on_one_sqlite_server(tmp_path, ops_server):
     specs = []
     for i in range(RUNS):
         (tmp_path / f"s{i}").mkdir()
-        specs.append(tiny_spec(tmp_path / f"s{i}", str(tmp_path / "out" / f"r{i}"), name=f"load{i}"))
+        specs.append(tiny_spec(tmp_path / f"s{i}", str(tmp_path / "out" / f"r{i}"), name=f"load{i}", languages=("nl",)))
     flow = bd.build_dataset.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))
 
     def one(spec: str):
