@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import yaml
@@ -53,7 +54,7 @@ def _task_states(flow_run_id, expected: int, seconds: float = 60) -> Counter:
 
 
 def _edit(spec_path: str, tmp_path, name: str, **changes) -> str:
-    data = yaml.safe_load(open(spec_path))
+    data = yaml.safe_load(Path(spec_path).read_text())
     data.update(changes)
     out = tmp_path / name
     out.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -70,7 +71,7 @@ def test_unchanged_spec_is_served_from_cache_and_changes_recompute_only_downstre
         moved = shutil.copy(spec, tmp_path / "moved.yaml")
         again, n2 = _build(str(moved), monkeypatch)
         dedup_changed, n3 = _build(_edit(spec, tmp_path, "dedup.yaml", dedup={"exact": {"segment": "paragraph"}}), monkeypatch)
-        filters_changed, n4 = _build(_edit(spec, tmp_path, "filters.yaml", filters={"defaults": {"min_words": 40}}), monkeypatch)
+        _, n4 = _build(_edit(spec, tmp_path, "filters.yaml", filters={"defaults": {"min_words": 40}}), monkeypatch)
 
     assert n1 == {("unit", "Completed"): 2, ("language", "Completed"): 2, ("manifest", "Completed"): 1}
     assert n2 == {("unit", "Cached"): 2, ("language", "Cached"): 2, ("manifest", "Cached"): 1}
@@ -91,9 +92,9 @@ def test_cached_unit_is_recomputed_after_its_input_file_changes(tmp_path, ops_se
     local = tmp_path / "enwiki.xml.bz2"
     shutil.copy(tiny_spec.__globals__["WIKI"] / "enwiki-sample-pages-articles.xml.bz2", local)
     spec = tiny_spec(tmp_path, str(tmp_path / "out"))
-    data = yaml.safe_load(open(spec))
+    data = yaml.safe_load(Path(spec).read_text())
     data["sources"][0]["files"] = [str(local)]
-    open(spec, "w").write(yaml.safe_dump(data))
+    Path(spec).write_text(yaml.safe_dump(data))
     with temporary_settings({PREFECT_API_URL: ops_server.api_url}):
         first, n1 = _build(spec, monkeypatch)
         local.touch()  # same bytes, new mtime: Prefect recomputes, our done marker still reuses the unit
