@@ -26,7 +26,13 @@ import urllib.request
 from itertools import count
 from pathlib import Path
 
-from websockets.sync.client import connect
+try:
+    from websockets.sync.client import connect
+except ImportError:  # run as `infra/screenshot.py ...` by a python without the repo's venv: use the venv
+    _venv = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "python"
+    if _venv.exists() and Path(sys.executable).resolve() != _venv.resolve():
+        os.execv(str(_venv), [str(_venv), *sys.argv])
+    raise
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
