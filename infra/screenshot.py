@@ -29,9 +29,9 @@ from pathlib import Path
 try:
     from websockets.sync.client import connect
 except ImportError:  # run as `infra/screenshot.py ...` by a python without the repo's venv: use the venv
-    _venv = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "python"
-    if _venv.exists() and Path(sys.executable).resolve() != _venv.resolve():
-        os.execv(str(_venv), [str(_venv), *sys.argv])
+    _venv = Path(__file__).resolve().parent.parent / ".venv"
+    if (_venv / "bin" / "python").exists() and Path(sys.prefix).resolve() != _venv.resolve():
+        os.execv(str(_venv / "bin" / "python"), [str(_venv / "bin" / "python"), *sys.argv])
     raise
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
