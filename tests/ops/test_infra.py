@@ -91,7 +91,7 @@ def test_images_install_with_infra_install_sh(dockerfile, base):
     image = _interpolate(froms[-1], args)
     assert image.startswith(base)
     runs = " ".join(re.findall(r"^RUN (.+(?:\\\n.+)*)", text, re.M))
-    assert "bash infra/install.sh" in runs  # the README's install step, nothing else installs the package
+    assert "bash infra/install.sh" in runs  # the README's install step (browser for the UI test skipped), nothing else
     assert "pip install" not in runs
     if "gpu" in dockerfile:
         assert "cuda" in image and "devel" in image  # nvcc for DeepSpeed's JIT ops
