@@ -19,7 +19,7 @@ from xlm_core import pipeline as chain
 from xlm_core.io import exists, join, read_json, write_json
 from xlm_core.spec import load_spec
 from xlm_core.xnli.config import resolve_spec_section
-from xlm_core.xnli.report import markdown_table
+from xlm_core.xnli.report import markdown_table, side_by_side
 
 DONE = "pipeline-stage.json"
 
@@ -29,36 +29,40 @@ def _vocab_stage(spec_path: str, spec, dataset: dict) -> dict:
     marker = join(out, DONE)
     if exists(marker):
         get_run_logger().info("vocabulary is current: %s", out)
-        return read_json(marker)
+        return {**read_json(marker), "reused": True}
     no_flags = argparse.Namespace(spec=spec_path, vocab_size=None, alpha=None, model_type=None, sentences=None,
                                   seed=None, threads=None, seq_len=None, parallel=None, parallel_moses=None)
     vocab, tok, inputs, par = configs_from_args(no_flags)
     result = train_vocab(dataset["version_dir"], out, vocab, tokenize=True, tokenize_config=tok,
                          parallel_inputs=inputs, parallel_config=par)
     write_json(marker, result)
-    return result
+    return {**result, "reused": False}
 
 
-def _pretrain_stage(spec, variant: chain.Variant, vocab: dict) -> str:
+def _pretrain_stage(spec, variant: chain.Variant, vocab: dict) -> tuple[str, bool]:
     nproc = int(spec.section("pipeline").get("nproc", 1))
     out = join(chain.runs_root(spec), f"pretrain-{variant.name}-{chain.pretrain_key(vocab['sha256'], variant)}")
     export_dir = join(out, "hf")
     marker = join(out, DONE)
     if exists(marker):
         get_run_logger().info("pretraining %s is current: %s", variant.name, out)
-        return export_dir
+        return export_dir, True
     config_path = join(out, "run.json")
     write_json(config_path, chain.run_config(variant, vocab, join(out, "train"), nproc))
     pretrain(config_path, nproc_per_node=nproc, export_dir=export_dir, tokenizer_dir=vocab["hf"])
     write_json(marker, {"export": export_dir})
-    return export_dir
+    return export_dir, False
 
 
 def _report(spec, results: dict[str, dict]) -> str:
-    parts = [f"# {spec.name}: XNLI zero-shot test accuracy\n"]
-    for name, res in results.items():
-        parts += [f"## {name}\n", markdown_table(res), ""]
-    text = "\n".join(parts)
+    if len(results) == 1:
+        (res,) = results.values()
+        text = markdown_table(res)
+    else:
+        text = side_by_side(results)
+    notes = {r["protocol_note"] for r in results.values() if r.get("protocol_note")}
+    flags = [f"{name}: flagged, not a result ({r['flag']})" for name, r in results.items() if r["status"] != "ok"]
+    text = "\n\n".join([f"# {spec.name}: XNLI zero-shot test accuracy (%)", text, *sorted(notes), *flags])
     create_markdown_artifact(key="pipeline-xnli", markdown=text, description=f"{spec.name}: XNLI per variant")
     return text
 
@@ -72,13 +76,14 @@ def pipeline(spec_path: str) -> dict:
         raise ValueError(f"spec {spec_path} cannot run as a pipeline:\n  " + "\n  ".join(problems))
     dataset = build_dataset(spec_path)
     vocab = _vocab_stage(spec_path, spec, dataset)
-    results = {}
+    results, reused = {}, {"dataset": dataset["reused_units"], "vocab": vocab["reused"]}
     for variant in chain.variants(spec):
-        model = _pretrain_stage(spec, variant, vocab)
+        model, reused[f"pretrain:{variant.name}"] = _pretrain_stage(spec, variant, vocab)
         xnli_dir = join(os.path.dirname(model), "xnli")
         paths = evaluate_xnli(model, xnli_dir, resolve_spec_section(spec))
         results[variant.name] = read_json(paths["json"])
     return {"dataset": dataset["version_dir"], "vocab": vocab["model"], "report": _report(spec, results),
+            "reused": reused,
             "xnli": {k: {"average": v.get("average"), "status": v.get("status")} for k, v in results.items()}}
 
 

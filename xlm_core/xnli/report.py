@@ -258,3 +258,17 @@ def render_chart(results: dict) -> bytes | None:
     fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
+
+
+def side_by_side(results: dict[str, dict]) -> str:
+    """One Markdown table, a column per run (e.g. MLM vs MLM+TLM) and the XLM-R base paper column."""
+    names = list(results)
+    languages = results[names[0]]["languages"]
+    head = ["language", *names, "XLM-R base (paper)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for lang in languages:
+        cells = [_fmt(100 * results[n]["accuracy"][lang]) for n in names]
+        lines.append(f"| {lang} | " + " | ".join(cells) + f" | {_fmt(PUBLISHED_PER_LANGUAGE['XLM-R base'].get(lang))} |")
+    avg = [_fmt(100 * results[n]["average"]) for n in names]
+    lines.append("| **avg** | " + " | ".join(f"**{a}**" for a in avg) + f" | **{_fmt(PUBLISHED_AVERAGE['XLM-R base'])}** |")
+    return "\n".join(lines)
