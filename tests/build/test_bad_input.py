@@ -88,3 +88,18 @@ def test_cli_reports_invalid_spec_and_unwritable_output(tmp_path, prefect_server
     r = subprocess.run([XLM, "build", spec], env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2, r.stderr[-2000:]
     assert "is not writable" in r.stderr and str(blocker / "sub") in r.stderr
+
+
+def test_keep_dropped_writes_an_exclusion_parquet_with_reasons(tmp_path, prefect_api):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    spec = small_spec(tmp_path, str(tmp_path / "out"), wiki={"nl": WIKI["nl"]},
+                      filters={"keep_dropped": True, "defaults": {"min_words": 200}})
+    m = load_manifest(build(spec)["version_dir"])
+    assert len(m["excluded"]) == len(m["inputs"])
+    table = pa.concat_tables(pq.read_table(tmp_path / "out" / "small" / e["path"]) for e in m["excluded"])
+    dropped = {k[len("dropped."):]: v for k, v in m["counters"]["filters"].items() if k.startswith("dropped.")}
+    assert table.num_rows == sum(dropped.values()) > 0
+    reasons = table.column("reason").to_pylist()
+    assert {r: reasons.count(r) for r in set(reasons)} == dropped

@@ -72,5 +72,9 @@ def finalize(spec, layout: BuildLayout, units: list[UnitResult], langs: list[Lan
         },
     )
     manifest["warnings"] = warnings_of(spec, units, langs)
+    excluded = [{"input": u.input["uri"], "path": u.dropped} for u in units if u.dropped]
+    if excluded:
+        # filters.keep_dropped: where the documents the filters removed are, with their reason
+        manifest["excluded"] = excluded
     write_manifest(layout.version_dir(version), manifest)
     return manifest

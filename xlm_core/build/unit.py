@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -22,6 +23,7 @@ from xlm_core.shards.writer import ShardConfig, write_parquet
 log = logging.getLogger(__name__)
 
 DONE = "done.json"
+DROPPED = "dropped.parquet"
 _BATCH_ROWS = 5_000
 
 
@@ -34,6 +36,7 @@ class UnitResult:
     files: dict[str, str]  # language -> Parquet URI of this unit's documents in that language
     counters: dict[str, dict[str, int]]  # stage -> counter -> value
     languages: dict[str, dict[str, int]]  # language -> documents, characters
+    dropped: str | None = None  # with filters.keep_dropped: exclusion Parquet, relative to the dataset dir
     reused: bool = False
 
 
@@ -81,12 +84,17 @@ def build_unit(inp: InputFile, spec, layout: BuildLayout, download_config=None) 
         return UnitResult(**read_json(marker), reused=True)
 
     stats = {"extract": Counter(), "langid": Counter(), "filters": Counter()}
-    docs = _extract(inp, path, stats["extract"])
-    lid = LanguageIdentifier(LangIdConfig.from_spec(spec.section("langid")))
-    docs = identify(docs, lid, frozenset(spec.languages), stats["langid"])
-    docs = _filter(docs, spec, stats["filters"])
+    with contextlib.ExitStack() as stack:
+        sink = None
+        if spec.section("filters").get("keep_dropped"):
+            from xlm_core.filters import DroppedWriter
 
-    files, totals = _write_by_language(docs, out_dir, uid)
+            sink = stack.enter_context(DroppedWriter(join(out_dir, DROPPED)))
+        docs = _extract(inp, path, stats["extract"])
+        lid = LanguageIdentifier(LangIdConfig.from_spec(spec.section("langid")))
+        docs = identify(docs, lid, frozenset(spec.languages), stats["langid"])
+        docs = _filter(docs, spec, stats["filters"], sink)
+        files, totals = _write_by_language(docs, out_dir, uid)
     if stats["extract"]["read"] == 0:
         log.warning("%s: no documents could be read", inp.source_file)
     result = UnitResult(
@@ -95,6 +103,7 @@ def build_unit(inp: InputFile, spec, layout: BuildLayout, download_config=None) 
         files=files,
         counters={k: dict(sorted(v.items())) for k, v in stats.items()},
         languages=totals,
+        dropped=f"_work/units/{uid}/{DROPPED}" if spec.section("filters").get("keep_dropped") else None,
     )
     payload = asdict(result)
     payload.pop("reused")
@@ -114,7 +123,7 @@ def _extract(inp: InputFile, path: str, stats: Counter) -> Iterator[Document]:
     return iter_warc(path, dump=inp.dump, source_file=inp.source_file, config=config, stats=stats)
 
 
-def _filter(docs: Iterator[Document], spec, stats: Counter) -> Iterator[Document]:
+def _filter(docs: Iterator[Document], spec, stats: Counter, sink=None) -> Iterator[Document]:
     section = spec.section("filters")
     if not section or not section.get("enabled", True):
         yield from _count_kept(docs, stats)
@@ -126,7 +135,7 @@ def _filter(docs: Iterator[Document], spec, stats: Counter) -> Iterator[Document
         config = configs.get(doc.language)
         if config is None:
             config = configs[doc.language] = FilterConfig.from_spec(section, doc.language)
-        yield from apply_filters([doc], config, stats)
+        yield from apply_filters([doc], config, stats, sink)
 
 
 def _count_kept(docs, stats):
