@@ -14,25 +14,24 @@ from prefect.artifacts import create_markdown_artifact
 from flows.build_dataset import build_dataset
 from flows.evaluate_xnli import evaluate_xnli
 from flows.pretrain import pretrain
-from flows.train_vocab import configs_from_args, train_vocab
+from flows.train_vocab import train_vocab
 from xlm_core import pipeline as chain
 from xlm_core.io import exists, join, read_json, write_json
 from xlm_core.spec import load_spec
+from xlm_core.vocab.stage import configs_from_spec
 from xlm_core.xnli.config import resolve_spec_section
 from xlm_core.xnli.report import markdown_table, side_by_side
 
 DONE = "pipeline-stage.json"
 
 
-def _vocab_stage(spec_path: str, spec, dataset: dict) -> dict:
+def _vocab_stage(spec, dataset: dict) -> dict:
     out = join(chain.runs_root(spec), f"vocab-{chain.vocab_key(dataset['version'], spec)}")
     marker = join(out, DONE)
     if exists(marker):
         get_run_logger().info("vocabulary is current: %s", out)
         return {**read_json(marker), "reused": True}
-    no_flags = argparse.Namespace(spec=spec_path, vocab_size=None, alpha=None, model_type=None, sentences=None,
-                                  seed=None, threads=None, seq_len=None, parallel=None, parallel_moses=None)
-    vocab, tok, inputs, par = configs_from_args(no_flags)
+    vocab, tok, inputs, par = configs_from_spec(spec)
     result = train_vocab(dataset["version_dir"], out, vocab, tokenize=True, tokenize_config=tok,
                          parallel_inputs=inputs, parallel_config=par)
     write_json(marker, result)
@@ -75,7 +74,7 @@ def pipeline(spec_path: str) -> dict:
     if problems:
         raise ValueError(f"spec {spec_path} cannot run as a pipeline:\n  " + "\n  ".join(problems))
     dataset = build_dataset(spec_path)
-    vocab = _vocab_stage(spec_path, spec, dataset)
+    vocab = _vocab_stage(spec, dataset)
     results, reused = {}, {"dataset": dataset["reused_units"], "vocab": vocab["reused"]}
     for variant in chain.variants(spec):
         model, reused[f"pretrain:{variant.name}"] = _pretrain_stage(spec, variant, vocab)

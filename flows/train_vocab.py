@@ -169,37 +169,16 @@ def train_vocab(
 
 def configs_from_args(args: argparse.Namespace) -> tuple[VocabConfig, TokenizeConfig, list[dict], ParallelConfig]:
     """Spec sections (if --spec) with the command-line values on top."""
-    vocab_section, tok_section, par_section, resolve = {}, {}, {}, (lambda p: p)
+    spec = None
     if args.spec:
         from xlm_core.spec import load_spec
 
         spec = load_spec(args.spec)
-        vocab_section, tok_section, par_section = (
-            spec.section("vocab"),
-            spec.section("tokenize"),
-            spec.section("parallel"),
-        )
-        resolve = spec.resolve
-    vocab = VocabConfig.from_spec(
-        vocab_section,
-        vocab_size=args.vocab_size,
-        alpha=args.alpha,
-        model_type=args.model_type,
-        sentences=args.sentences,
-        seed=args.seed,
-        num_threads=args.threads,
-    )
-    if args.seq_len:
-        tok_section["seq_len"] = args.seq_len
-    if args.threads is not None:
-        tok_section["num_threads"] = args.threads
-    inputs = [
-        {"tsv": resolve(i["tsv"])} if "tsv" in i else {"moses": [resolve(p) for p in i["moses"]]}
-        for i in par_section.pop("inputs", [])
-    ]
-    inputs += [{"tsv": p} for p in args.parallel or []]
-    inputs += [{"moses": list(pair)} for pair in args.parallel_moses or []]
-    return vocab, TokenizeConfig.from_spec(tok_section), inputs, ParallelConfig.from_spec(par_section)
+    overrides = {"vocab_size": args.vocab_size, "alpha": args.alpha, "model_type": args.model_type,
+                 "sentences": args.sentences, "seed": args.seed}
+    files = [{"tsv": p} for p in args.parallel or []] + [{"moses": list(pair)} for pair in args.parallel_moses or []]
+    return stage.configs_from_spec(spec, vocab_overrides=overrides, seq_len=args.seq_len, threads=args.threads,
+                                   parallel_files=files)
 
 
 def _cli(args: argparse.Namespace) -> int:

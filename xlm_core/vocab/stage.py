@@ -163,3 +163,28 @@ def build_vocab(dataset_dir: str, out_dir: str, config: VocabConfig) -> dict:
     hf = export_step(trained["model"], out_dir)
     report = report_step(trained["model"], samples, realised, out_dir)
     return {**trained, "hf": hf, "sampling": realised, "report": report}
+
+
+def configs_from_spec(spec=None, *, vocab_overrides: dict | None = None, seq_len: int | None = None,
+                      threads: int | None = None, parallel_files: list[dict] | None = None):
+    """(VocabConfig, TokenizeConfig, parallel inputs, ParallelConfig) from a loaded spec's `vocab`,
+    `tokenize` and `parallel` sections (none: defaults), with command-line values on top.
+    Parallel input paths are resolved against the spec file like every `files:` entry."""
+    from xlm_core.parallel.config import ParallelConfig
+    from xlm_core.tokenize.config import TokenizeConfig
+
+    vocab_section = spec.section("vocab") if spec else {}
+    tok_section = spec.section("tokenize") if spec else {}
+    par_section = spec.section("parallel") if spec else {}
+    resolve = spec.resolve if spec else (lambda p: p)
+    vocab = VocabConfig.from_spec(vocab_section, num_threads=threads, **(vocab_overrides or {}))
+    if seq_len:
+        tok_section["seq_len"] = seq_len
+    if threads is not None:
+        tok_section["num_threads"] = threads
+    inputs = [
+        {"tsv": resolve(i["tsv"])} if "tsv" in i else {"moses": [resolve(p) for p in i["moses"]]}
+        for i in par_section.pop("inputs", [])
+    ]
+    inputs += parallel_files or []
+    return vocab, TokenizeConfig.from_spec(tok_section), inputs, ParallelConfig.from_spec(par_section)
