@@ -27,6 +27,8 @@ def _quiet_prefect(argv: list[str]) -> None:
     # The temporary local API (no server configured) gets 20 s to start by default, too short on
     # a busy 2-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    # The temporary server would otherwise try to send usage telemetry on every start.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def build_parser() -> argparse.ArgumentParser:
