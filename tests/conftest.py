@@ -51,6 +51,12 @@ def prefect_server(tmp_path_factory):
         proc.kill()
         raise RuntimeError("prefect server did not become healthy in 120 s")
     yield url
+    try:  # send the in-process flows' buffered logs before the server goes away
+        from prefect.logging.handlers import APILogHandler
+
+        APILogHandler.flush()
+    except Exception:  # noqa: BLE001 - best effort at teardown
+        pass
     os.killpg(proc.pid, 15)
     try:
         proc.wait(timeout=20)
