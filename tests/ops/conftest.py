@@ -119,6 +119,15 @@ def process_worker(server: Server, pool: str, log: Path, **env: str) -> Iterator
         _stop(proc)
 
 
+def run_builds(server: Server, *specs: str, cache: bool = False, concurrent: bool = False,
+               timeout: float = 300, **env: str) -> list[dict]:
+    """Build each spec in one fresh process (tests/ops/driver.py) on `server`: [{flow_run_id, state, result}]."""
+    cmd = [sys.executable, "-m", "tests.ops.driver", *specs] + ["--cache"] * cache + ["--concurrent"] * concurrent
+    proc = subprocess.run(cmd, cwd=REPO, env=server.env(**env), capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    return [json.loads(line[len("RESULT "):]) for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+
+
 def tiny_spec(tmp: Path, output: str, name: str = "ops", languages=("en", "nl"), **extra) -> str:
     """Real Wikipedia excerpts (default en, nl) from data_specs/samples, absolute paths: builds in seconds."""
     sources = [{"type": "wikipedia", "language": lang, "dump": "20230501",

@@ -11,41 +11,25 @@ from pathlib import Path
 import pytest
 import yaml
 
-import flows.build_dataset as bd
-from flows.caching import with_cross_run_cache
-from tests.ops.conftest import tiny_spec
-from xlm_core.spec import load_spec
+from tests.ops.conftest import WIKI, run_builds, tiny_spec
 
 pytestmark = pytest.mark.slow
 
-
-def _build(spec_path: str, monkeypatch) -> tuple[dict, Counter]:
-    """Run the build flow with the cached tasks; (result, Counter of (task kind, state name))."""
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    cached = with_cross_run_cache(load_spec(spec_path), bd.build_unit, bd.write_language, bd.write_manifest)
-    for name, task in zip(("build_unit", "write_language", "write_manifest"), cached):
-        monkeypatch.setattr(bd, name, task)
-    state = bd.build_dataset.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))(
-        spec_path, return_state=True)
-    result = state.result()
-    return result, _task_states(state.state_details.flow_run_id, expected=2 + 2 + 1)
+KINDS = {"unit": "unit", "shards": "language", "write-manifest": "manifest"}
 
 
-def _task_states(flow_run_id, expected: int, seconds: float = 60) -> Counter:
+def _task_states(server, flow_run_id: str, expected: int = 2 + 2 + 1, seconds: float = 60) -> Counter:
     """Counter of (task kind, state name) of one flow run's units, languages and manifest. Task
     run states reach the server as events, recorded asynchronously: wait until all are final."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-    from prefect.events.worker import EventsWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    EventsWorker.drain_all(timeout=10)
-    kinds = {"unit": "unit", "shards": "language", "write-manifest": "manifest"}
     deadline = time.monotonic() + seconds
-    with get_client(sync_client=True) as client:
+    with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
         while True:
             runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-            ours = [(kinds[k], r) for r in runs for k in kinds if r.name.startswith(k)]
+            ours = [(KINDS[k], r) for r in runs for k in KINDS if r.name.startswith(k)]
             if len(ours) >= expected and all(r.state and r.state.is_final() for _, r in ours):
                 return Counter((kind, r.state_name) for kind, r in ours)
             if time.monotonic() > deadline:
@@ -53,7 +37,7 @@ def _task_states(flow_run_id, expected: int, seconds: float = 60) -> Counter:
             time.sleep(0.5)
 
 
-def _edit(spec_path: str, tmp_path, name: str, **changes) -> str:
+def _edit(spec_path: str, tmp_path: Path, name: str, **changes) -> str:
     data = yaml.safe_load(Path(spec_path).read_text())
     data.update(changes)
     out = tmp_path / name
@@ -61,46 +45,42 @@ def _edit(spec_path: str, tmp_path, name: str, **changes) -> str:
     return str(out)
 
 
-def test_unchanged_spec_is_served_from_cache_and_changes_recompute_only_downstream(tmp_path, ops_server, monkeypatch):
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
+def test_unchanged_spec_is_served_from_cache_and_changes_recompute_only_downstream(tmp_path, ops_server):
     spec = tiny_spec(tmp_path, str(tmp_path / "out"), dedup={"exact": {"segment": "line"}})
-    with temporary_settings({PREFECT_API_URL: ops_server.api_url}):
-        first, n1 = _build(spec, monkeypatch)
-        # same content, another path: the key is the spec's content, not where it lives
-        moved = shutil.copy(spec, tmp_path / "moved.yaml")
-        again, n2 = _build(str(moved), monkeypatch)
-        dedup_changed, n3 = _build(_edit(spec, tmp_path, "dedup.yaml", dedup={"exact": {"segment": "paragraph"}}), monkeypatch)
-        _, n4 = _build(_edit(spec, tmp_path, "filters.yaml", filters={"defaults": {"min_words": 40}}), monkeypatch)
+    # same content at another path: the key is the spec's content, not where it lives
+    moved = str(shutil.copy(spec, tmp_path / "moved.yaml"))
+    dedup = _edit(spec, tmp_path, "dedup.yaml", dedup={"exact": {"segment": "paragraph"}})
+    filters = _edit(spec, tmp_path, "filters.yaml", filters={"defaults": {"min_words": 40}})
+    first, again, dedup_changed, _ = runs = run_builds(ops_server, spec, moved, dedup, filters, cache=True)
+    assert [r["state"] for r in runs] == ["COMPLETED"] * 4
+    n1, n2, n3, n4 = (_task_states(ops_server, r["flow_run_id"]) for r in runs)
 
     assert n1 == {("unit", "Completed"): 2, ("language", "Completed"): 2, ("manifest", "Completed"): 1}
     assert n2 == {("unit", "Cached"): 2, ("language", "Cached"): 2, ("manifest", "Cached"): 1}
-    assert again["manifest_sha256"] == first["manifest_sha256"] and again["version"] == first["version"]
+    assert again["result"]["manifest_sha256"] == first["result"]["manifest_sha256"]
     # a dedup setting: the units are reused, the languages and the manifest (new version) recomputed
     assert n3 == {("unit", "Cached"): 2, ("language", "Completed"): 2, ("manifest", "Completed"): 1}
-    assert dedup_changed["version"] != first["version"]
+    assert dedup_changed["result"]["version"] != first["result"]["version"]
     # a filter setting: everything from the units down
     assert n4 == {("unit", "Completed"): 2, ("language", "Completed"): 2, ("manifest", "Completed"): 1}
-    # results persisted beside the units, not in ~/.prefect
+    # results persisted beside the units, not in ~/.prefect: one per computed task run
     results = tmp_path / "out" / "ops" / "_work" / "prefect-results"
-    assert len(list(results.iterdir())) == 2 + 2 + 1 + 2 + 1 + 2 + 2 + 1
+    assert len(list(results.iterdir())) == 5 + 0 + 3 + 5
 
 
-def test_cached_unit_is_recomputed_after_its_input_file_changes(tmp_path, ops_server, monkeypatch):
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
+def test_cached_unit_is_recomputed_after_its_input_file_changes(tmp_path, ops_server):
     local = tmp_path / "enwiki.xml.bz2"
-    shutil.copy(tiny_spec.__globals__["WIKI"] / "enwiki-sample-pages-articles.xml.bz2", local)
+    shutil.copy(WIKI / "enwiki-sample-pages-articles.xml.bz2", local)
     spec = tiny_spec(tmp_path, str(tmp_path / "out"))
     data = yaml.safe_load(Path(spec).read_text())
     data["sources"][0]["files"] = [str(local)]
     Path(spec).write_text(yaml.safe_dump(data))
-    with temporary_settings({PREFECT_API_URL: ops_server.api_url}):
-        first, n1 = _build(spec, monkeypatch)
-        local.touch()  # same bytes, new mtime: Prefect recomputes, our done marker still reuses the unit
-        result, n2 = _build(spec, monkeypatch)
+    (first,) = run_builds(ops_server, spec, cache=True)
+    local.touch()  # same bytes, new mtime: Prefect recomputes, our done marker still reuses the unit
+    (second,) = run_builds(ops_server, spec, cache=True)
+    n1, n2 = (_task_states(ops_server, r["flow_run_id"]) for r in (first, second))
     assert n1[("unit", "Completed")] == 2
     assert n2[("unit", "Completed")] == 1 and n2[("unit", "Cached")] == 1
     # ... and the recomputed unit found its done marker: same unit id, nothing rewritten
-    assert result["version"] == first["version"]
+    assert second["result"]["version"] == first["result"]["version"]
     assert len(list((tmp_path / "out" / "ops" / "_work" / "units").iterdir())) == 2

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from tests.conftest import REPO
-from tests.ops.conftest import tiny_spec
+from tests.ops.conftest import run_builds, tiny_spec
 
 pytestmark = pytest.mark.slow
 
@@ -23,17 +23,14 @@ _spec.loader.exec_module(screenshot)
 @pytest.mark.skipif(screenshot.find_chromium() is None,
                     reason="chromium is not installed (infra/install.sh installs it with apt-get: chromium)")
 def test_flow_run_page_shows_the_build_and_its_artifacts(tmp_path, ops_server):
-    import flows.build_dataset as bd
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    spec = tiny_spec(tmp_path, str(tmp_path / "out"), name="ui")
-    with temporary_settings({PREFECT_API_URL: ops_server.api_url}):
-        state = bd.build_dataset(spec, return_state=True)
-        run_id = state.state_details.flow_run_id
-        with get_client(sync_client=True) as client:
-            run_name = client.read_flow_run(run_id).name
-    assert state.is_completed()
+    (run,) = run_builds(ops_server, tiny_spec(tmp_path, str(tmp_path / "out"), name="ui"))
+    run_id = run["flow_run_id"]
+    with temporary_settings({PREFECT_API_URL: ops_server.api_url}), get_client(sync_client=True) as client:
+        run_name = client.read_flow_run(run_id).name
+    assert run["state"] == "COMPLETED"
 
     png = tmp_path / "flow-run.png"
     text = screenshot.screenshot(f"{ops_server.ui_url}/runs/flow-run/{run_id}", str(png), tab="Artifacts",
