@@ -15,6 +15,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from tqdm import tqdm
 
+from flows.caching import was_cached, with_cross_run_cache
 from xlm_core import build
 from xlm_core.shards.inspect import drop_rows, language_rows
 from xlm_core.shards.manifest import manifest_digest
@@ -81,9 +82,10 @@ def build_dataset(spec_path: str, show_progress: bool = False) -> dict:
     check_writable(spec.output)
     inputs = discover_inputs(spec_path)
     logger.info("%d input files", len(inputs))
+    unit_task, language_task, manifest_task = with_cross_run_cache(spec, build_unit, write_language, write_manifest)
 
     progress = create_progress_artifact(progress=0.0, description=f"{spec.name}: input files processed")
-    futures = [build_unit.submit(inp, spec_path) for inp in inputs]
+    futures = [unit_task.submit(inp, spec_path) for inp in inputs]
     bar = tqdm(total=len(futures), desc="inputs", unit="file", disable=not show_progress)
     for done, _ in enumerate(as_completed(futures), start=1):
         bar.update(1)
@@ -92,9 +94,9 @@ def build_dataset(spec_path: str, show_progress: bool = False) -> dict:
     units = [f.result() for f in futures]  # input order, not completion order
 
     version = build.manifest.version_of(spec, units)
-    lang_futures = [write_language.submit(lang, units, spec_path, version) for lang in sorted(spec.languages)]
+    lang_futures = [language_task.submit(lang, units, spec_path, version) for lang in sorted(spec.languages)]
     langs = [f.result() for f in tqdm(lang_futures, desc="languages", disable=not show_progress)]
-    manifest = write_manifest(spec_path, units, langs)
+    manifest = manifest_task(spec_path, units, langs)
 
     layout = build.BuildLayout.from_spec(spec)
     create_table_artifact(key="dataset-languages", table=language_rows(manifest),
@@ -107,7 +109,8 @@ def build_dataset(spec_path: str, show_progress: bool = False) -> dict:
         "version": version,
         "version_dir": layout.version_dir(version),
         "manifest_sha256": manifest_digest(manifest),
-        "reused_units": sum(u.reused for u in units),
+        # a unit served from Prefect's cache carries reused=False from the run that computed it
+        "reused_units": sum(u.reused or was_cached(f) for u, f in zip(units, futures)),
         "warnings": manifest.get("warnings", []),
     }
 

@@ -13,11 +13,18 @@ from dataclasses import asdict, dataclass
 
 import pyarrow as pa
 
+from xlm_core.acquire.download import DownloadConfig, download
 from xlm_core.build.inputs import InputFile
 from xlm_core.build.layout import BuildLayout
 from xlm_core.document import Document, to_table
+# Imported here, not lazily in the worker threads: concurrent first imports of one module from
+# several task threads can raise importlib's _DeadlockError.
+from xlm_core.extract.warc import WarcExtractConfig, iter_warc
+from xlm_core.extract.wikipedia import WikiExtractConfig, iter_wikipedia
+from xlm_core.filters import DroppedWriter, FilterConfig, apply_filters
 from xlm_core.io import canonical_json, exists, fs_and_path, join, read_json, sha256_file, write_json
 from xlm_core.langid import LangIdConfig, LanguageIdentifier, identify
+from xlm_core.shards.manifest import code_version
 from xlm_core.shards.writer import ShardConfig, write_parquet
 
 log = logging.getLogger(__name__)
@@ -50,8 +57,6 @@ def acquire(inp: InputFile, layout: BuildLayout, download_config=None) -> tuple[
             raise FileNotFoundError(f"sources[{inp.source_index}].files: input not found: {inp.source_file!r} ({path})")
         digest, size = sha256_file(path)
         return path, {**record, "size": size, "sha256": digest}
-    from xlm_core.acquire.download import DownloadConfig, download
-
     dest = join(layout.cache_dir, hashlib.sha256(inp.uri.encode()).hexdigest()[:16], os.path.basename(inp.uri))
     checksums = {k: v for k, v in (("md5", inp.md5), ("sha1", inp.sha1)) if v}
     got = download(inp.uri, dest, expected_size=inp.size, checksums=checksums or None,
@@ -63,8 +68,6 @@ def acquire(inp: InputFile, layout: BuildLayout, download_config=None) -> tuple[
 def unit_id(record: dict, spec) -> str:
     """Everything that decides this unit's output: input bytes, how it is read, the stage
     settings, and the code. Changing any of them gives a new unit (old ones are never reused)."""
-    from xlm_core.shards.manifest import code_version
-
     key = {
         "input": {k: record[k] for k in ("sha256", "kind", "language", "dump", "uri")},
         "languages": sorted(spec.languages),
@@ -87,8 +90,6 @@ def build_unit(inp: InputFile, spec, layout: BuildLayout, download_config=None) 
     with contextlib.ExitStack() as stack:
         sink = None
         if spec.section("filters").get("keep_dropped"):
-            from xlm_core.filters import DroppedWriter
-
             sink = stack.enter_context(DroppedWriter(join(out_dir, DROPPED)))
         docs = _extract(inp, path, stats["extract"])
         lid = LanguageIdentifier(LangIdConfig.from_spec(spec.section("langid")))
@@ -113,12 +114,8 @@ def build_unit(inp: InputFile, spec, layout: BuildLayout, download_config=None) 
 
 def _extract(inp: InputFile, path: str, stats: Counter) -> Iterator[Document]:
     if inp.kind == "wikipedia":
-        from xlm_core.extract.wikipedia import WikiExtractConfig, iter_wikipedia
-
         return iter_wikipedia(path, language=inp.language, dump=inp.dump, source_file=inp.source_file,
                               config=WikiExtractConfig(), stats=stats)
-    from xlm_core.extract.warc import WarcExtractConfig, iter_warc
-
     config = WarcExtractConfig(html=inp.kind == "warc")
     return iter_warc(path, dump=inp.dump, source_file=inp.source_file, config=config, stats=stats)
 
@@ -128,8 +125,6 @@ def _filter(docs: Iterator[Document], spec, stats: Counter, sink=None) -> Iterat
     if not section or not section.get("enabled", True):
         yield from _count_kept(docs, stats)
         return
-    from xlm_core.filters import FilterConfig, apply_filters
-
     configs: dict[str, object] = {}
     for doc in docs:
         config = configs.get(doc.language)

@@ -72,9 +72,9 @@ class LanguageIdentifier:
         cleaned = [self._clean(t) for t in texts]
         todo = [i for i, t in enumerate(cleaned) if t]
         out: list[tuple[str, float]] = [("", 0.0)] * len(texts)
-        if todo:
-            labels, probs = self._model.predict([cleaned[i] for i in todo], k=1)
-            for i, lab, prob in zip(todo, labels, probs):
-                # fastText can return p slightly above 1 from its softmax approximation.
-                out[i] = (lab[0][len(_LABEL_PREFIX):], float(min(np.float32(prob[0]), 1.0)))
+        for i in todo:
+            # One line per call: fasttext-predict's list form returns labels without probabilities.
+            labels, probs = self._model.predict(cleaned[i], k=1)
+            # fastText can return p slightly above 1 from its softmax approximation.
+            out[i] = (labels[0][len(_LABEL_PREFIX):], float(min(np.float32(probs[0]), 1.0)))
         return out
