@@ -6,7 +6,6 @@ records, never documents."""
 from __future__ import annotations
 
 import argparse
-import logging
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact

@@ -4,6 +4,7 @@ used by in-process flow tests and by `xlm` subprocesses alike."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +25,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(proc: subprocess.Popen, url: str, log: Path, seconds: float) -> None:
+    """Wait until the Prefect API at `url` answers /health; fail with the server log's tail."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"prefect server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"prefect server did not become healthy in {seconds:.0f} s")
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the process group (server + its children), SIGKILL after 20 s."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory):
     """URL of a Prefect API served by `prefect server start` for this test session."""
@@ -31,37 +59,23 @@ def prefect_server(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_UI_ENABLED": "false", "PREFECT_API_URL": ""}
-    log = open(home / "server.log", "wb")
+    log = home / "server.log"
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"prefect server exited: {(home / 'server.log').read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("prefect server did not become healthy in 120 s")
-    yield url
-    try:  # send the in-process flows' buffered logs before the server goes away
-        from prefect.logging.handlers import APILogHandler
-
-        APILogHandler.flush()
-    except Exception:  # noqa: BLE001 - best effort at teardown
-        pass
-    os.killpg(proc.pid, 15)
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
+        wait_healthy(proc, url, log, 120)
+        yield url
+    finally:
+        try:  # send the in-process flows' buffered logs before the server goes away
+            from prefect.logging.handlers import APILogHandler
+
+            APILogHandler.flush()
+        except Exception:  # noqa: BLE001 - best effort at teardown
+            pass
+        stop_group(proc)
 
 
 @pytest.fixture()

@@ -22,7 +22,7 @@ from xlm_core.document import Document, to_table
 from xlm_core.extract.warc import WarcExtractConfig, iter_warc
 from xlm_core.extract.wikipedia import WikiExtractConfig, iter_wikipedia
 from xlm_core.filters import DroppedWriter, FilterConfig, apply_filters
-from xlm_core.io import canonical_json, exists, fs_and_path, join, read_json, sha256_file, write_json
+from xlm_core.io import canonical_json, exists, join, read_json, sha256_file, write_json
 from xlm_core.langid import LangIdConfig, LanguageIdentifier, identify
 from xlm_core.shards.manifest import code_version
 from xlm_core.shards.writer import ShardConfig, write_parquet
