@@ -439,7 +439,36 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
-class FileServer(_Tracker):
+class _LoopbackServer(_Tracker):
+    """A request-tracking HTTP server on 127.0.0.1:<random port>, served from a daemon thread."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler], **attrs) -> None:
+        self._httpd = _Server(("127.0.0.1", 0), handler)
+        self._httpd.tracker = self  # type: ignore[attr-defined]
+        for name, value in attrs.items():
+            setattr(self._httpd, name, value)
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class FileServer(_LoopbackServer):
     """Serves the directory `root` on http://127.0.0.1:<random port>: files with Range (206,
     Content-Range, If-Range, 416), ETag/Last-Modified, nginx-style index pages, and the
     faults in `self.faults`. Every request is logged in `self.requests`."""
@@ -450,28 +479,7 @@ class FileServer(_Tracker):
         self.index_style = index_style
         """Directory pages: "nginx" (dumps.wikimedia.org) or "apache" (mod_autoindex mirrors)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        self._httpd = _Server(("127.0.0.1", 0), _FileHandler)
-        self._httpd.tracker = self  # type: ignore[attr-defined]
-        self._httpd.root = self.root  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def start(self) -> FileServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FileServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        self._serve(_FileHandler, root=self.root)
 
     def url_for(self, rel: str) -> str:
         return f"{self.url}/{quote(rel.lstrip('/'))}"
@@ -524,35 +532,14 @@ class _ProxyHandler(_Handler):
     do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _proxy
 
 
-class FaultProxy(_Tracker):
+class FaultProxy(_LoopbackServer):
     """HTTP reverse proxy on 127.0.0.1 forwarding to `upstream` (e.g. moto), applying
     `self.faults` (path-style S3 paths: `/bucket/key`) and logging requests."""
 
     def __init__(self, upstream_url: str) -> None:
         super().__init__()
         u = urlsplit(upstream_url)
-        self._httpd = _Server(("127.0.0.1", 0), _ProxyHandler)
-        self._httpd.tracker = self  # type: ignore[attr-defined]
-        self._httpd.upstream = (u.hostname, u.port)  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def start(self) -> FaultProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FaultProxy:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        self._serve(_ProxyHandler, upstream=(u.hostname, u.port))
 
 
 class S3Server:

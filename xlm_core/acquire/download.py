@@ -145,6 +145,11 @@ def _verify_in_place(
     size, digests = verify_file(
         path, uri=uri, expected_size=expected_size, checksums=wanted, chunk_size=config.chunk_size
     )
+    return _skipped(uri, path, size, digests, wanted)
+
+
+def _skipped(uri: str, path: str, size: int, digests: dict[str, str], wanted: dict[str, str]) -> Downloaded:
+    """The result for a file that was already there and verified: nothing transferred."""
     return Downloaded(
         uri=uri,
         path=path,
@@ -167,14 +172,7 @@ def _existing(
         log.warning("%s exists but does not match (%s); downloading again", dest, exc)
         return None
     log.info("%s: already complete at %s, skipped", uri, dest)
-    return Downloaded(
-        uri=uri,
-        path=dest,
-        size=size,
-        sha256=digests["sha256"],
-        checksums={a: digests[a] for a in wanted},
-        skipped=True,
-    )
+    return _skipped(uri, dest, size, digests, wanted)
 
 
 def download_many(
