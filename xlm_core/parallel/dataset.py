@@ -13,9 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from xlm_core.io import fs_and_path, read_json
-from xlm_core.tokenize.dataset import check_vocab
-from xlm_core.tokenize.stream import CorruptStreamError, StreamError, StreamRecord, TokenStream, Verify
+from xlm_core.tokenize.dataset import load_stream_manifest
+from xlm_core.tokenize.stream import CorruptStreamError, StreamRecord, TokenStream, Verify
 from xlm_core.vocab.specials import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 
 MANIFEST = "manifest.json"
@@ -38,14 +37,7 @@ class PairDataset:
     ):
         """`pairs`: names like "de-en" (default: all). `vocab`: refuse streams made with another
         vocabulary (sha256, `.model` file or tokenizer folder)."""
-        _, root_path = fs_and_path(root)
-        manifest_path = os.path.join(root_path, MANIFEST)
-        if not os.path.isfile(manifest_path):
-            raise FileNotFoundError(f"no parallel token manifest at {manifest_path}")
-        self.manifest = read_json(manifest_path)
-        if self.manifest.get("kind") != MANIFEST_KIND:
-            raise StreamError(f"{manifest_path} is not a parallel token stream manifest")
-        check_vocab(self.manifest, vocab, root)
+        root_path, self.manifest = load_stream_manifest(root, MANIFEST_KIND, "parallel token stream", vocab)
         self.vocab_size: int = self.manifest["vocab"]["vocab_size"]
         self.bos_id, self.pad_id, self.eos_id, self.unk_id = BOS_ID, PAD_ID, EOS_ID, UNK_ID
         self.mask_id = self.vocab_size - 1
@@ -55,7 +47,7 @@ class PairDataset:
         wanted = list(pairs) if pairs is not None else list(entries)
         unknown = sorted(set(wanted) - set(entries))
         if unknown:
-            raise ValueError(f"language pairs {unknown} are not in {manifest_path} (it has {sorted(entries)})")
+            raise ValueError(f"language pairs {unknown} are not in {os.path.join(root_path, MANIFEST)} (it has {sorted(entries)})")
         self.pairs: tuple[str, ...] = tuple(wanted)
         self._sides: list[tuple[TokenStream, TokenStream, str, str]] = []
         self.pair_ranges: dict[str, range] = {}

@@ -51,6 +51,20 @@ def check_vocab(manifest: dict, vocab: str | None, where: str) -> None:
         )
 
 
+def load_stream_manifest(root: str, kind: str, what: str, vocab: str | None, hint: str = "") -> tuple[str, dict]:
+    """(local root path, manifest) of a token-stream folder: the manifest must exist, be of
+    `kind` and (if `vocab` is given) have been made with that vocabulary."""
+    _, root_path = fs_and_path(root)
+    manifest_path = os.path.join(root_path, MANIFEST)
+    if not os.path.isfile(manifest_path):
+        raise FileNotFoundError(f"no {what} manifest at {manifest_path}{hint}")
+    manifest = read_json(manifest_path)
+    if manifest.get("kind") != kind:
+        raise StreamError(f"{manifest_path} is not a {what} manifest")
+    check_vocab(manifest, vocab, root)
+    return root_path, manifest
+
+
 class PackedDataset:
     """Packed samples of every (or the chosen) language, ordered language by language, then
     shard by shard. `ds[i]` -> (L,) int64 with L <= seq_len, `ds[i][0] == bos_id`;
@@ -72,14 +86,8 @@ class PackedDataset:
         """`seq_len`: tokens per sample, <s> included (default: the manifest's, set by `tokenize.seq_len`, else 512).
         `vocab`: the vocabulary the caller will use (sha256, `.model` file, or tokenizer folder);
         loading refuses streams made with another one. `verify="sha256"` re-hashes every file."""
-        _, root_path = fs_and_path(root)
-        manifest_path = os.path.join(root_path, MANIFEST)
-        if not os.path.isfile(manifest_path):
-            raise FileNotFoundError(f"no token stream manifest at {manifest_path} (run `xlm vocab`)")
-        self.manifest = read_json(manifest_path)
-        if self.manifest.get("kind") != MANIFEST_KIND:
-            raise StreamError(f"{manifest_path} is not a token stream manifest")
-        check_vocab(self.manifest, vocab, root)
+        root_path, self.manifest = load_stream_manifest(root, MANIFEST_KIND, "token stream", vocab,
+                                                        " (run `xlm vocab`)")
         self.root = root_path
         self.seq_len: int = seq_len or self.manifest.get("seq_len", 512)
         self.pad = pad
@@ -92,7 +100,7 @@ class PackedDataset:
         wanted = list(languages) if languages is not None else available
         unknown = sorted(set(wanted) - set(available))
         if unknown:
-            raise ValueError(f"languages {unknown} are not in {manifest_path} (it has {available})")
+            raise ValueError(f"languages {unknown} are not in {os.path.join(root_path, MANIFEST)} (it has {available})")
         self.languages: tuple[str, ...] = tuple(wanted)
 
         self._streams: list[TokenStream] = []
