@@ -1,7 +1,12 @@
 """The whole chain as one Prefect flow: build_dataset -> train_vocab (+ tokenize, parallel data)
 -> pretrain -> evaluate_xnli, each a subflow. A stage whose output exists for the same inputs
 is skipped (see xlm_core.pipeline for the keys); `pipeline.variants` trains and evaluates several
-arms (e.g. MLM vs MLM+TLM) over the same dataset and vocabulary and reports them side by side."""
+arms (e.g. MLM vs MLM+TLM) over the same dataset and vocabulary and reports them side by side.
+
+With `pipeline.gpu_deployments` (or the flow's `gpu_deployments` parameter) the GPU stages run as
+the `pretrain` and `evaluate-xnli` deployments, i.e. on the gpu work pool's workers, as child runs
+of the pipeline run; otherwise they run in the pipeline's own process. Stages pass paths, so the
+runs root must be storage that both pools see (a shared filesystem, or s3:// where supported)."""
 
 from __future__ import annotations
 
@@ -25,6 +30,46 @@ from xlm_core.xnli.report import markdown_table, side_by_side
 DONE = "pipeline-stage.json"
 
 
+def _check_deployments(deployments: dict[str, str] | None) -> None:
+    """Fail before the dataset build if a GPU stage's deployment is not on the server."""
+    if not deployments:
+        return
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    missing = []
+    with get_client(sync_client=True) as client:
+        for stage, name in deployments.items():
+            try:
+                client.read_deployment_by_name(name)
+            except ObjectNotFound:
+                missing.append(f"{name} (stage {stage})")
+    if missing:
+        raise ValueError(
+            f"pipeline.gpu_deployments: no deployment {', '.join(missing)} on the Prefect server: "
+            "run `prefect --no-prompt deploy --all` from the repository (prefect.yaml), or run the GPU "
+            "stages in-process (pipeline.gpu_deployments: false)"
+        )
+
+
+def _run_stage(deployments: dict[str, str] | None, stage: str, flow_fn, **parameters):
+    """The stage's flow in this process, or its deployment as a child run (the UI links the two),
+    waiting for it to end. A handed-off stage returns nothing: its outputs are at known paths."""
+    if not deployments:
+        return flow_fn(**parameters)
+    from prefect.deployments import run_deployment
+
+    name = deployments[stage]
+    logger = get_run_logger()
+    logger.info("%s: handing over to deployment %s", stage, name)
+    run = run_deployment(name, parameters=parameters, timeout=None, poll_interval=5)
+    if not run.state.is_completed():
+        raise RuntimeError(f"{stage}: flow run {run.name!r} ({run.id}) of deployment {name} ended "
+                           f"{run.state.name}: {run.state.message or 'no message'}")
+    logger.info("%s: flow run %r of %s completed", stage, run.name, name)
+    return None
+
+
 def _vocab_stage(spec, dataset: dict) -> dict:
     out = join(chain.runs_root(spec), f"vocab-{chain.vocab_key(dataset['version'], spec)}")
     marker = join(out, DONE)
@@ -38,7 +83,7 @@ def _vocab_stage(spec, dataset: dict) -> dict:
     return {**result, "reused": False}
 
 
-def _pretrain_stage(spec, variant: chain.Variant, vocab: dict) -> tuple[str, bool]:
+def _pretrain_stage(spec, variant: chain.Variant, vocab: dict, deployments: dict[str, str] | None) -> tuple[str, bool]:
     nproc = int(spec.section("pipeline").get("nproc", 1))
     out = join(chain.runs_root(spec), f"pretrain-{variant.name}-{chain.pretrain_key(vocab['sha256'], variant)}")
     export_dir = join(out, "hf")
@@ -48,7 +93,8 @@ def _pretrain_stage(spec, variant: chain.Variant, vocab: dict) -> tuple[str, boo
         return export_dir, True
     config_path = join(out, "run.json")
     write_json(config_path, chain.run_config(variant, vocab, join(out, "train"), nproc))
-    pretrain(config_path, nproc_per_node=nproc, export_dir=export_dir, tokenizer_dir=vocab["hf"])
+    _run_stage(deployments, "pretrain", pretrain, config=config_path, nproc_per_node=nproc,
+               export_dir=export_dir, tokenizer_dir=vocab["hf"])
     write_json(marker, {"export": export_dir})
     return export_dir, False
 
@@ -67,20 +113,25 @@ def _report(spec, results: dict[str, dict]) -> str:
 
 
 @flow(name="pipeline", log_prints=True)
-def pipeline(spec_path: str) -> dict:
-    """Dataset -> vocabulary -> pretraining -> XNLI for the spec at `spec_path`."""
+def pipeline(spec_path: str, gpu_deployments: bool | None = None) -> dict:
+    """Dataset -> vocabulary -> pretraining -> XNLI for the spec at `spec_path`. `gpu_deployments`:
+    hand pretraining and XNLI to their deployments (True) or not (False); default: the spec's
+    `pipeline.gpu_deployments`."""
     spec = load_spec(spec_path)
     problems = chain.check_chain(spec)
     if problems:
         raise ValueError(f"spec {spec_path} cannot run as a pipeline:\n  " + "\n  ".join(problems))
+    deployments = chain.gpu_deployments(spec, gpu_deployments)
+    _check_deployments(deployments)
     dataset = build_dataset(spec_path)
     vocab = _vocab_stage(spec, dataset)
     results, reused = {}, {"dataset": dataset["reused_units"], "vocab": vocab["reused"]}
     for variant in chain.variants(spec):
-        model, reused[f"pretrain:{variant.name}"] = _pretrain_stage(spec, variant, vocab)
+        model, reused[f"pretrain:{variant.name}"] = _pretrain_stage(spec, variant, vocab, deployments)
         xnli_dir = join(os.path.dirname(model), "xnli")
-        paths = evaluate_xnli(model, xnli_dir, resolve_spec_section(spec))
-        results[variant.name] = read_json(paths["json"])
+        _run_stage(deployments, "evaluate_xnli", evaluate_xnli, model=model, out=xnli_dir,
+                   xnli=resolve_spec_section(spec))
+        results[variant.name] = read_json(join(xnli_dir, "xnli_results.json"))
     return {"dataset": dataset["version_dir"], "vocab": vocab["model"], "report": _report(spec, results),
             "reused": reused,
             "xnli": {k: {"average": v.get("average"), "status": v.get("status")} for k, v in results.items()}}

@@ -24,6 +24,16 @@ def test_valid_spec_parses_and_hash_is_stable():
     assert a.sha256 == b.sha256 and a.name == "t"
 
 
+def test_dataset_digest_ignores_where_it_goes_and_the_later_stages():
+    base = parse_spec(dict(GOOD)).content_sha256
+    for later in ({"output": "s3://elsewhere"}, {"download": {"retries": 9}}, {"description": "x"},
+                  {"train": {"max_steps": 7}}, {"vocab": {"vocab_size": 1000}}, {"pipeline": {"nproc": 2}},
+                  {"xnli": {"epochs": 1}}, {"model": {"size": "tiny"}}):
+        assert parse_spec({**GOOD, **later}).content_sha256 == base, later
+    assert parse_spec({**GOOD, "languages": ["en"]}).content_sha256 != base
+    assert parse_spec({**GOOD, "filters": {"defaults": {"min_chars": 10}}}).content_sha256 != base
+
+
 def test_enum_error_names_field_path_and_allowed_values():
     bad = {**GOOD, "sources": [GOOD["sources"][0], {"type": "wiki", "files": ["x"]}]}
     msg = errors_of(bad)

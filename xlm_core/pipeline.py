@@ -16,6 +16,37 @@ from xlm_core.io import canonical_json, join
 
 DEFAULT_RUNS = "out/runs"
 
+# prefect.yaml's names for the stages a pipeline can hand to the gpu work pool.
+GPU_DEPLOYMENTS = {"pretrain": "pretrain/pretrain", "evaluate_xnli": "evaluate-xnli/evaluate-xnli"}
+
+SPEC_SCHEMA: dict = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "How `xlm run` / the pipeline flow chains the stages (see xlm_core/pipeline.py).",
+    "properties": {
+        "runs": {"type": "string", "minLength": 1, "default": DEFAULT_RUNS,
+                 "description": "Root of the stage outputs (vocabulary, checkpoints, exports, XNLI), local or s3://."},
+        "nproc": {"type": "integer", "minimum": 1, "default": 1, "description": "Training ranks per machine."},
+        "variants": {
+            "type": "array", "minItems": 1,
+            "description": "Pretraining arms over the same dataset and vocabulary, reported side by side.",
+            "items": {"type": "object", "additionalProperties": False, "required": ["name"],
+                      "properties": {"name": {"type": "string", "pattern": "^[A-Za-z0-9_.+-]+$"},
+                                     "train": {"type": "object"}, "model": {"type": "object"}}},
+        },
+        "gpu_deployments": {
+            "description": "Run pretraining and XNLI as these Prefect deployments (on the gpu work pool) "
+                           "instead of inside the pipeline's process: true for prefect.yaml's names, or "
+                           "{pretrain, evaluate_xnli} to name others. Default false.",
+            "oneOf": [
+                {"type": "boolean"},
+                {"type": "object", "additionalProperties": False,
+                 "properties": {k: {"type": "string", "pattern": "^[^/]+/[^/]+$"} for k in GPU_DEPLOYMENTS}},
+            ],
+        },
+    },
+}
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Variant:
@@ -38,6 +69,17 @@ def runs_root(spec) -> str:
     if "://" in root or os.path.isabs(root):
         return join(root, spec.name)
     return join(os.path.abspath(root), spec.name)
+
+
+def gpu_deployments(spec, override: bool | None = None) -> dict[str, str] | None:
+    """Deployment names for the GPU stages, or None to run them in-process. `override` (the flow's
+    parameter) wins over the spec's `pipeline.gpu_deployments`."""
+    value = spec.section("pipeline").get("gpu_deployments", False)
+    if override is not None:
+        value = value if (override and isinstance(value, dict)) else override
+    if value is False:
+        return None
+    return {**GPU_DEPLOYMENTS, **(value if isinstance(value, dict) else {})}
 
 
 def variants(spec) -> list[Variant]:

@@ -33,11 +33,15 @@ SECTION_SCHEMAS = {
     "model": "xlm_core.model.config",
     "train": "xlm_core.train.config",
     "xnli": "xlm_core.xnli.config",
+    "pipeline": "xlm_core.pipeline",
 }
 
 
 # Spec keys that change where/how a build runs, not what it produces.
 OPERATIONAL_KEYS = frozenset({"output", "download", "description"})
+# Sections of the stages after the dataset: they have keys of their own (xlm_core.pipeline), and
+# changing one must not give the dataset a new version (nothing upstream is recomputed).
+DOWNSTREAM_KEYS = frozenset({"vocab", "tokenize", "parallel", "model", "train", "xnli", "pipeline"})
 
 
 class SpecError(ValueError):
@@ -153,9 +157,10 @@ class Spec:
 
     @property
     def content_sha256(self) -> str:
-        """Digest of what decides the dataset's content: the spec less where it is written and
-        how it is fetched, so the same build to another bucket or machine has the same version."""
-        content = {k: v for k, v in self.data.items() if k not in OPERATIONAL_KEYS}
+        """Digest of what decides the dataset's content: the spec less where it is written, how it
+        is fetched and the later stages' sections, so the same build to another bucket or machine,
+        or under other training settings, has the same version."""
+        content = {k: v for k, v in self.data.items() if k not in OPERATIONAL_KEYS | DOWNSTREAM_KEYS}
         return hashlib.sha256(canonical_json(content)).hexdigest()
 
 

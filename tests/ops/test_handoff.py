@@ -1,0 +1,88 @@
+"""The pipeline deployment on a real server hands its GPU stages to the gpu work pool: a worker
+on `cpu` runs the pipeline (dataset, vocabulary), `run_deployment` starts pretrain and
+evaluate-xnli as child runs that a worker on `gpu` executes, and the pipeline reads their outputs."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import yaml
+
+from tests.conftest import XLM
+from tests.ops.conftest import WIKI, artifacts_of, logs_of, process_worker, wait_final
+
+pytestmark = pytest.mark.slow
+
+
+def chain_spec(tmp_path, **pipeline) -> str:
+    """Two real Wikipedia excerpts through the whole chain at the smallest useful sizes."""
+    data = {
+        "name": "handoff",
+        "languages": ["en", "nl"],
+        "sources": [{"type": "wikipedia", "language": lang, "files": [str(WIKI / f"{lang}wiki-sample-pages-articles.xml.bz2")]}
+                    for lang in ("en", "nl")],
+        "output": str(tmp_path / "datasets"),
+        "vocab": {"vocab_size": 1000, "sentences": 5000, "byte_fallback": True, "num_threads": 1},
+        "tokenize": {"seq_len": 64},
+        "model": {"size": "tiny"},
+        "train": {"max_steps": 4, "micro_batch_size": 4, "global_batch_size": 4, "seq_len": 64,
+                  "checkpoint_every": 4},
+        "xnli": {"epochs": 1, "max_train": 200, "max_eval": 20, "max_length": 32, "threads": 1,
+                 "languages": ["en", "de"]},
+        "pipeline": {"runs": str(tmp_path / "runs"), "nproc": 1, **pipeline},
+    }
+    path = tmp_path / "handoff.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def deployed(ops_server, cpu_pool):
+    ops_server.cli("work-pool", "create", "gpu", "--type", "process", "--overwrite")
+    ops_server.cli("deploy", "--all", timeout=240)
+    return ops_server
+
+
+def test_pipeline_hands_pretrain_and_xnli_to_the_gpu_pool(deployed, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    spec = chain_spec(tmp_path)
+    cpu_log, gpu_log = tmp_path / "cpu-worker.log", tmp_path / "gpu-worker.log"
+    with process_worker(deployed, "cpu", cpu_log), process_worker(deployed, "gpu", gpu_log), \
+            temporary_settings({PREFECT_API_URL: deployed.api_url}), get_client(sync_client=True) as client:
+        run = run_deployment("pipeline/pipeline", parameters={"spec_path": spec}, timeout=0)
+        run = wait_final(client, run.id, 480)
+        assert run.state.is_completed(), (run.state, cpu_log.read_text()[-3000:], gpu_log.read_text()[-3000:])
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
+        pipeline_logs = logs_of(client, run.id)
+        arts = artifacts_of(client, run.id)
+        child_arts = {c.name: artifacts_of(client, c.id) for c in children}
+        deployments = {d.id: d.name for d in client.read_deployments()}
+
+    # the data stages ran in the pipeline's own process (cpu worker); the GPU stages are child
+    # runs of their deployments, on the gpu pool
+    by_deployment = {deployments.get(c.deployment_id): c for c in children if c.deployment_id}
+    assert set(by_deployment) == {"pretrain", "evaluate-xnli"}, [(c.name, c.deployment_id) for c in children]
+    assert all(c.work_pool_name == "gpu" and c.state.is_completed() for c in by_deployment.values())
+    in_process = {c.flow_id for c in children if not c.deployment_id}
+    assert len(in_process) == 2  # build_dataset and train_vocab subflows
+    assert any("pretrain: handing over to deployment pretrain/pretrain" in m for m in pipeline_logs)
+    # the child runs published their own artifacts; the pipeline's report reads their outputs
+    assert "pretrain-loss" in child_arts[by_deployment["pretrain"].name]
+    assert "xnli-accuracy" in child_arts[by_deployment["evaluate-xnli"].name]
+    assert "| en |" in arts["pipeline-xnli"] and "| de |" in arts["pipeline-xnli"]
+    (xnli,) = (tmp_path / "runs" / "handoff").glob("pretrain-main-*/xnli/xnli_results.json")
+    assert (xnli.parent.parent / "hf" / "config.json").exists()
+
+
+def test_missing_gpu_deployment_fails_before_any_compute(ops_server, tmp_path):
+    spec = chain_spec(tmp_path, gpu_deployments={"pretrain": "pretrain/not-deployed"})
+    r = subprocess.run([XLM, "run", spec], env=ops_server.env(), capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0
+    assert "xlm run: error: pipeline.gpu_deployments: no deployment pretrain/not-deployed (stage pretrain)" in r.stderr
+    assert not (tmp_path / "datasets").exists()
