@@ -86,3 +86,49 @@ def test_missing_gpu_deployment_fails_before_any_compute(ops_server, tmp_path):
     assert r.returncode != 0
     assert "xlm run: error: pipeline.gpu_deployments: no deployment pretrain/not-deployed (stage pretrain)" in r.stderr
     assert not (tmp_path / "datasets").exists()
+
+
+def test_cancelling_a_pretrain_run_stops_every_rank_and_a_rerun_resumes(deployed, tmp_path):
+    """Cancel from the UI/API while the gpu worker trains: the worker stops the flow run, whose
+    cancellation hook kills the launcher and its ranks; running the deployment again resumes from
+    the newest complete checkpoint."""
+    import json
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.states import Cancelling
+
+    from tests.train.conftest import make_run
+    from tests.train.test_trainer import _no_process_mentions
+    from xlm_core.train import checkpoint as ckpt
+
+    config = make_run(tmp_path, stage=1, steps=5000, micro_batch_size=8, global_batch_size=8, checkpoint_every=3)
+    metrics = tmp_path / "run" / "metrics.jsonl"
+    log = tmp_path / "gpu-worker.log"
+    with process_worker(deployed, "gpu", log), temporary_settings({PREFECT_API_URL: deployed.api_url}), \
+            get_client(sync_client=True) as client:
+        run = run_deployment("pretrain/pretrain", parameters={"config": config, "nproc_per_node": 1}, timeout=0)
+        deadline = time.monotonic() + 240
+        while not (metrics.exists() and len(metrics.read_text().splitlines()) >= 5):
+            assert time.monotonic() < deadline, f"no training progress: {log.read_text()[-3000:]}"
+            assert not client.read_flow_run(run.id).state.is_final(), log.read_text()[-3000:]
+            time.sleep(0.5)
+        client.set_flow_run_state(run.id, Cancelling(message="cancelled by the test"))
+        cancelled = wait_final(client, run.id, 120)
+        assert cancelled.state.is_cancelled(), cancelled.state
+        assert _no_process_mentions(config, wait_s=30), "a training process outlived the cancelled run"
+        done = ckpt.latest_complete_tag(str(tmp_path / "run" / "checkpoints"))
+        steps_done = int(done.removeprefix("step"))
+        assert 3 <= steps_done < 5000
+
+        data = json.loads(open(config).read())
+        data["train"]["max_steps"] = steps_done + 2  # the operator lets it finish sooner this time
+        open(config, "w").write(json.dumps(data))
+        again = run_deployment("pretrain/pretrain", parameters={"config": config, "nproc_per_node": 1}, timeout=0)
+        again = wait_final(client, again.id, 240)
+        assert again.state.is_completed(), (again.state, log.read_text()[-3000:])
+        resumed = [m for m in logs_of(client, again.id) if "resumed from" in m]
+    assert resumed and done in resumed[0], resumed
+    assert ckpt.latest_complete_tag(str(tmp_path / "run" / "checkpoints")) == f"step{steps_done + 2:08d}"

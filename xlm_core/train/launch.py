@@ -118,8 +118,10 @@ def run_training(
     tail: list[str] = []
     stopped = False
     previous = None
-    if threading.current_thread() is threading.main_thread():
-        # SIGTERM (a cancelled flow run, `kill`) would end this process and orphan the ranks
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        # SIGTERM (`kill`) would end this process and orphan the ranks. Under a Prefect flow run
+        # Prefect's own handler is in place (and must stay: a worker only cancels a run
+        # gracefully while it is): it raises, and the except below stops the group.
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         assert proc.stdout is not None
