@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+import time
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 
 from xlm_core.io import read_json
@@ -18,12 +25,35 @@ from xlm_core.train.export import export_checkpoint, tokenizer_files
 from xlm_core.train.launch import LaunchConfig, LaunchError, kill_all, run_training
 from xlm_core.train.metrics import loss_curve_markdown, metrics_table, read_metrics
 
+PROGRESS_EVERY_S = 5.0
+
+
+STEP_LINE = re.compile(r"\bstep (\d+) loss ")
+
 
 @task(name="train", cache_policy=NO_CACHE)
 def train_task(config: str, launch: LaunchConfig) -> dict:
+    """The ranks' run, rank 0's lines into the task log, and a progress artifact (steps done of
+    train.max_steps, at most one update every PROGRESS_EVERY_S seconds) for the UI."""
     logger = get_run_logger()
-    run_training(config, launch, on_line=logger.info)
-    return read_json(os.path.join(load_run_config(config).output_dir, "result.json"))
+    run = load_run_config(config)
+    max_steps = run.train.max_steps
+    progress = create_progress_artifact(progress=0.0, description=f"training steps done of {max_steps} ({run.output_dir})")
+    last_update = 0.0
+
+    def on_line(line: str) -> None:
+        nonlocal last_update
+        logger.info(line)
+        m = STEP_LINE.search(line)
+        if m and (int(m[1]) >= max_steps or time.monotonic() - last_update >= PROGRESS_EVERY_S):
+            last_update = time.monotonic()
+            try:
+                update_progress_artifact(progress, progress=100.0 * int(m[1]) / max_steps)
+            except Exception as exc:  # noqa: BLE001 - the UI's progress bar must never stop the training
+                logger.warning("progress artifact not updated: %s", exc)
+
+    run_training(config, launch, on_line=on_line)
+    return read_json(os.path.join(run.output_dir, "result.json"))
 
 
 @task(name="export-hf", cache_policy=NO_CACHE)
