@@ -37,13 +37,6 @@ def chain_spec(tmp_path, **pipeline) -> str:
     return str(path)
 
 
-@pytest.fixture(scope="module")
-def deployed(ops_server, cpu_pool):
-    ops_server.cli("work-pool", "create", "gpu", "--type", "process", "--overwrite")
-    ops_server.cli("deploy", "--all", timeout=240)
-    return ops_server
-
-
 def test_pipeline_hands_pretrain_and_xnli_to_the_gpu_pool(deployed, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
