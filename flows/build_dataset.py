@@ -6,6 +6,7 @@ records, never documents."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
@@ -71,6 +72,36 @@ def _download_config(spec):
     return DownloadConfig(**kwargs)
 
 
+class UnitsFailed(RuntimeError):
+    """Some input files could not be built; the others are done and a rerun reuses them."""
+
+
+def _unit_results(inputs: list[build.InputFile], futures) -> list[build.UnitResult]:
+    """The units' results in input order, once every unit has finished. If any failed: publish which
+    (`dataset-failed-units`) and stop before the languages and the manifest, so a dataset never
+    silently lacks an input."""
+    units, failed = [], []
+    for inp, f in zip(inputs, futures):
+        try:
+            units.append(f.result())
+        except Exception as exc:  # noqa: BLE001 - every failure is reported below, then the flow fails
+            failed.append((inp, exc))
+    if not failed:
+        return units
+    create_table_artifact(
+        key="dataset-failed-units",
+        table=[{"unit": inp.index, "input": inp.source_file, "error": type(exc).__name__, "message": str(exc)}
+               for inp, exc in failed],
+        description=f"{len(failed)} of {len(inputs)} input files failed; no manifest was written",
+    )
+    lines = [f"  unit {inp.index:04d} {inp.source_file}: {type(exc).__name__}: {exc}" for inp, exc in failed]
+    raise UnitsFailed(
+        f"{len(failed)} of {len(inputs)} input files failed; no dataset version was written:\n"
+        + "\n".join(lines)
+        + f"\nFix or remove them and rerun: the {len(inputs) - len(failed)} finished units are reused."
+    )
+
+
 @flow(name="build_dataset", log_prints=True)
 def build_dataset(spec_path: str, show_progress: bool = False) -> dict:
     """Build (or resume) the dataset described by the spec at `spec_path`."""
@@ -90,7 +121,7 @@ def build_dataset(spec_path: str, show_progress: bool = False) -> dict:
         bar.update(1)
         update_progress_artifact(progress, progress=100.0 * done / len(futures))
     bar.close()
-    units = [f.result() for f in futures]  # input order, not completion order
+    units = _unit_results(inputs, futures)
 
     version = build.manifest.version_of(spec, units)
     lang_futures = [language_task.submit(lang, units, spec_path, version) for lang in sorted(spec.languages)]
@@ -137,7 +168,11 @@ def run_build(spec_path: str, *, processes: int | None = None, dask: str | None 
 
 
 def _cli(args: argparse.Namespace) -> int:
-    result = run_build(args.spec, processes=args.processes, dask=args.dask, dask_workers=args.dask_workers)
+    try:
+        result = run_build(args.spec, processes=args.processes, dask=args.dask, dask_workers=args.dask_workers)
+    except UnitsFailed as exc:  # which inputs failed and that a rerun resumes: no traceback
+        print(f"xlm build: error: {exc}", file=sys.stderr)
+        return 1
     print(f"dataset: {result['version_dir']}")
     print(f"manifest sha256: {result['manifest_sha256']}")
     for w in result["warnings"]:

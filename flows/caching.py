@@ -69,15 +69,18 @@ class BuildInputs(CachePolicy):
             if name in self.exclude:
                 continue
             if name == "spec_path":
-                data = load_spec(value).data
+                data = load_spec(value).dataset_data  # the later stages' sections do not change a build
                 key["spec"] = {s: data.get(s) for s in self.spec_sections} if self.spec_sections else data
             else:
                 key[name] = _content(value)
         inp = inputs.get("inp")
         if self.stat_local_inputs and inp is not None and not inp.is_remote:
             path = inp.uri.removeprefix("file://")
-            st = os.stat(path)
-            key["input_stat"] = [st.st_size, st.st_mtime_ns]
+            try:
+                st = os.stat(path)
+                key["input_stat"] = [st.st_size, st.st_mtime_ns]
+            except FileNotFoundError:  # the unit itself fails with the message naming the file
+                key["input_stat"] = None
         return hash_objects(key, raise_on_failure=True)
 
 

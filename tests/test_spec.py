@@ -30,6 +30,9 @@ def test_dataset_digest_ignores_where_it_goes_and_the_later_stages():
                   {"train": {"max_steps": 7}}, {"vocab": {"vocab_size": 1000}}, {"pipeline": {"nproc": 2}},
                   {"xnli": {"epochs": 1}}, {"model": {"size": "tiny"}}):
         assert parse_spec({**GOOD, **later}).content_sha256 == base, later
+    # the manifest's copy of the spec: the dataset's part only
+    later = parse_spec({**GOOD, "train": {"max_steps": 7}, "pipeline": {"nproc": 2}})
+    assert later.dataset_data == GOOD and later.dataset_sha256 == parse_spec(dict(GOOD)).dataset_sha256
     assert parse_spec({**GOOD, "languages": ["en"]}).content_sha256 != base
     assert parse_spec({**GOOD, "filters": {"defaults": {"min_chars": 10}}}).content_sha256 != base
 

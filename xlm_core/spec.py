@@ -156,6 +156,16 @@ class Spec:
         return hashlib.sha256(canonical_json(self.data)).hexdigest()
 
     @property
+    def dataset_data(self) -> dict:
+        """The spec as the dataset's manifest records it: without the later stages' sections, so
+        a dataset version has one manifest whatever the training settings beside it."""
+        return {k: copy.deepcopy(v) for k, v in self.data.items() if k not in DOWNSTREAM_KEYS}
+
+    @property
+    def dataset_sha256(self) -> str:
+        return hashlib.sha256(canonical_json(self.dataset_data)).hexdigest()
+
+    @property
     def content_sha256(self) -> str:
         """Digest of what decides the dataset's content: the spec less where it is written, how it
         is fetched and the later stages' sections, so the same build to another bucket or machine,

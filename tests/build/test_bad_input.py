@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.build_dataset import run_build
+from flows.build_dataset import UnitsFailed, run_build
 from tests.build.helpers import WET, WIKI, small_spec
 from tests.conftest import XLM, xlm_env
 from xlm_core.shards.manifest import load_manifest
@@ -69,7 +69,7 @@ def test_nothing_at_all_is_an_error(tmp_path, prefect_api):
 
 def test_missing_input_names_the_file(tmp_path, prefect_api):
     spec = small_spec(tmp_path, str(tmp_path / "out"), wiki={"nl": str(tmp_path / "nope.xml.bz2")}, wet=None)
-    with pytest.raises(FileNotFoundError, match="nope.xml.bz2"):
+    with pytest.raises(UnitsFailed, match=r"unit 0000 .*nope.xml.bz2: FileNotFoundError: .*input not found"):
         build(spec)
 
 
@@ -88,6 +88,12 @@ def test_cli_reports_invalid_spec_and_unwritable_output(tmp_path, prefect_server
     r = subprocess.run([XLM, "build", spec], env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2, r.stderr[-2000:]
     assert "is not writable" in r.stderr and str(blocker / "sub") in r.stderr
+    # an input that fails for good: the CLI names it, no traceback
+    spec = small_spec(tmp_path, str(tmp_path / "out"), wiki={"nl": str(tmp_path / "nope.xml.bz2")}, wet=None)
+    r = subprocess.run([XLM, "build", spec], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert "\nxlm build: error: 1 of 1 input files failed" in r.stderr and "nope.xml.bz2" in r.stderr
+    assert "Error encountered when computing cache key" not in r.stderr
 
 
 def test_keep_dropped_writes_an_exclusion_parquet_with_reasons(tmp_path, prefect_api):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -56,19 +57,28 @@ def _drain_prefect_clients() -> None:
             pass
 
 
-@pytest.fixture(scope="session")
-def ops_server(tmp_path_factory) -> Iterator[Server]:
-    """`prefect server start` with the UI, as an operator runs it (SQLite in a temp PREFECT_HOME)."""
-    home = tmp_path_factory.mktemp("ops-prefect")
-    port = free_port()
+def start_server(home: Path, port: int) -> tuple[Server, subprocess.Popen]:
+    """`prefect server start` with the UI on 127.0.0.1:`port`, SQLite in `home` (started again on the
+    same home and port, it serves the same database), once /health answers."""
     server = Server(api_url=f"http://127.0.0.1:{port}/api", ui_url=f"http://127.0.0.1:{port}", home=home)
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_UI_ENABLED": "true", "PREFECT_API_URL": "", "PREFECT_UI_API_URL": server.api_url}
     log = home / "server.log"
     proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+                            env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_healthy(proc, server.api_url, log, 150)
+    except BaseException:
+        _stop(proc)
+        raise
+    return server, proc
+
+
+@pytest.fixture(scope="session")
+def ops_server(tmp_path_factory) -> Iterator[Server]:
+    """`prefect server start` with the UI, as an operator runs it (SQLite in a temp PREFECT_HOME)."""
+    server, proc = start_server(tmp_path_factory.mktemp("ops-prefect"), free_port())
+    try:
         yield server
     finally:
         _drain_prefect_clients()
@@ -79,6 +89,20 @@ def ops_server(tmp_path_factory) -> Iterator[Server]:
 def cpu_pool(ops_server: Server) -> str:
     ops_server.cli("work-pool", "create", "cpu", "--type", "process", "--overwrite")
     return "cpu"
+
+
+def deploy(server: Server, *names: str) -> Server:
+    """Work pools cpu and gpu, then prefect.yaml's deployments (`names`, default all) on `server`."""
+    for pool in ("cpu", "gpu"):
+        server.cli("work-pool", "create", pool, "--type", "process", "--overwrite")
+    server.cli("deploy", *([a for n in names for a in ("--name", n)] or ["--all"]), timeout=240)
+    return server
+
+
+@pytest.fixture(scope="session")
+def deployed(ops_server: Server, cpu_pool: str) -> Server:
+    """The session server with every deployment of prefect.yaml (`prefect deploy --all`)."""
+    return deploy(ops_server)
 
 
 @contextmanager
@@ -92,6 +116,24 @@ def process_worker(server: Server, pool: str, log: Path, **env: str) -> Iterator
         yield proc
     finally:
         _stop(proc)
+
+
+def kill_worker(proc: subprocess.Popen) -> list[int]:
+    """SIGKILL a `process_worker` with the flow runs it started, as when its machine dies: its process
+    group, and the groups of its descendants (Prefect starts each flow run in a session of its own).
+    Returns the pids killed."""
+    import psutil
+
+    descendants = psutil.Process(proc.pid).children(recursive=True)
+    groups = {proc.pid} | {os.getpgid(p.pid) for p in descendants if p.is_running()}
+    for group in groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(timeout=30)
+    psutil.wait_procs(descendants, timeout=30)
+    return [proc.pid] + [p.pid for p in descendants]
 
 
 def run_builds(server: Server, *specs: str, cache: bool = False, concurrent: bool = False,

@@ -19,13 +19,6 @@ DEPLOYMENTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def deployed(ops_server, cpu_pool):
-    ops_server.cli("work-pool", "create", "gpu", "--type", "process", "--overwrite")
-    ops_server.cli("deploy", "--all", timeout=240)
-    return ops_server
-
-
 def test_deploy_all_registers_every_flow_on_its_pool(deployed):
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings

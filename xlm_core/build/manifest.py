@@ -54,8 +54,8 @@ def finalize(spec, layout: BuildLayout, units: list[UnitResult], langs: list[Lan
     version = version_of(spec, units)
     shards = [ShardRecord(**s) for lr in sorted(langs, key=lambda r: r.language) for s in lr.shards]
     manifest = build_manifest(
-        spec=spec.data,
-        spec_sha256=spec.sha256,
+        spec=spec.dataset_data,
+        spec_sha256=spec.dataset_sha256,
         code=code_version(),
         version=version,
         inputs=[u.input for u in units],
