@@ -5,6 +5,7 @@ retried with backoff; a permanently failing input fails only its unit and the fl
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.build.helpers import small_spec
-from tests.conftest import free_port, stop_group
+from tests.conftest import REPO, free_port, stop_group
 from tests.ops.conftest import (BIN, artifacts_of, deploy, kill_worker, logs_of, process_worker, run_builds,
                                 start_server, wait_final)
 from tests.servers import WET_SAMPLES, WIKI_SAMPLES, FaultProxy, FileServer
@@ -114,6 +115,26 @@ def state_of(server, flow_run_id) -> str:
         return client.read_flow_run(flow_run_id).state.type.value
 
 
+HEARTBEAT_S = 30  # the least Prefect allows
+LOST_WITHIN_S = 45
+
+
+def crash_lost_runs(server, flow_run_id) -> str:
+    """infra/automations/crash-lost-runs.yaml on `server`, for this one flow run (the session server's
+    other runs must not be crashed by it) and a shorter silence; returns the automation's id."""
+    import json
+
+    import yaml
+
+    doc = yaml.safe_load((REPO / "infra" / "automations" / "crash-lost-runs.yaml").read_text())
+    doc["name"] += f"-{flow_run_id}"
+    doc["trigger"]["within"] = LOST_WITHIN_S
+    doc["trigger"]["match"] = {"prefect.resource.id": f"prefect.flow-run.{flow_run_id}"}
+    out = server.cli("automation", "create", "--from-json", json.dumps(doc)).stdout
+    (automation_id,) = set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", out)) - {str(flow_run_id)}
+    return automation_id
+
+
 def test_worker_killed_mid_build_then_retried_gives_the_same_dataset(deployed, mirror, reference, tmp_path):
     out = tmp_path / "out"
     spec = mirror_spec(tmp_path, mirror, str(out))
@@ -121,27 +142,30 @@ def test_worker_killed_mid_build_then_retried_gives_the_same_dataset(deployed, m
     for name in (WIKI_SAMPLES["nl"].name, WIKI_SAMPLES["uk"].name, WET_SAMPLES[0].name):
         mirror.faults.delay(f"/{name}", SLOW, times=1)  # only the first request: the retry is not held
     log1, log2 = tmp_path / "worker1.log", tmp_path / "worker2.log"
-    with process_worker(deployed, "cpu", log1) as worker:
+    with process_worker(deployed, "cpu", log1, PREFECT_FLOWS_HEARTBEAT_FREQUENCY=str(HEARTBEAT_S)) as worker:
         run_id = trigger(deployed, spec)
+        automation = crash_lost_runs(deployed, run_id)
         done = wait_units_done(out, 1, log1)
         assert state_of(deployed, run_id) == "RUNNING", log1.read_text()[-3000:]
         killed = kill_worker(worker)
     assert len(killed) >= 2, f"no flow-run process was killed with the worker: {killed}"
     assert not list(out.glob("failures/*/manifest.json")), "the build finished before the kill: nothing tested"
 
-    # Prefect 3.8.8 does not notice: the run stays RUNNING (no process reports the crash; heartbeat-based
-    # zombie detection needs an automation), and a new worker does not take it over by itself.
+    # Prefect 3.8.8 itself does not notice: the run stays RUNNING (no process reports the crash), a new
+    # worker does not take it over, and a RUNNING run cannot be retried. The heartbeats stop, though,
+    # and infra/automations/crash-lost-runs.yaml marks the run Crashed; the operator retries it (UI:
+    # Retry, or the CLI).
     with process_worker(deployed, "cpu", log2):
         time.sleep(5)
         assert state_of(deployed, run_id) == "RUNNING"
         refused = subprocess.run([str(BIN / "prefect"), "flow-run", "retry", str(run_id)], env=deployed.env(),
                                  capture_output=True, text=True, timeout=120)
         assert refused.returncode == 1 and "'RUNNING' and cannot be retried" in " ".join(refused.stdout.split())
-        # So the operator marks it Crashed (UI: Change state) and retries it (UI: Retry, or the CLI):
-        from prefect.states import Crashed
-
-        with api(deployed) as client:
-            client.set_flow_run_state(run_id, Crashed(message="worker lost"), force=True)
+        deadline = time.monotonic() + LOST_WITHIN_S + 90
+        while state_of(deployed, run_id) != "CRASHED":
+            assert time.monotonic() < deadline, "the automation did not mark the lost run Crashed"
+            time.sleep(2)
+        deployed.cli("automation", "delete", "--id", automation)
         deployed.cli("flow-run", "retry", str(run_id))
         with api(deployed) as client:
             run = wait_final(client, run_id, 240)
