@@ -177,6 +177,19 @@ def artifacts_of(client, flow_run_id) -> dict[str, object]:
             for a in arts if a.key}
 
 
+def wait_logged(client, flow_run_id, text: str, seconds: float = 60) -> list[str]:
+    """The run's log messages once one contains `text`: a run's last records reach the server
+    after its final state, so a finished run's logs may still be arriving (bounded wait)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        messages = logs_of(client, flow_run_id)
+        if any(text in m for m in messages):
+            return messages
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} not in the logs of flow run {flow_run_id}:\n" + "\n".join(messages)[-3000:])
+        time.sleep(1)
+
+
 def logs_of(client, flow_run_id) -> list[str]:
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 

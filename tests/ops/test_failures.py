@@ -17,8 +17,8 @@ import pytest
 
 from tests.build.helpers import small_spec
 from tests.conftest import REPO, free_port, stop_group
-from tests.ops.conftest import (BIN, artifacts_of, deploy, kill_worker, logs_of, process_worker, run_builds,
-                                start_server, wait_final)
+from tests.ops.conftest import (BIN, artifacts_of, deploy, kill_worker, process_worker, run_builds,
+                                start_server, wait_final, wait_logged)
 from tests.servers import WET_SAMPLES, WIKI_SAMPLES, FaultProxy, FileServer
 from xlm_core.shards.manifest import load_manifest, verify
 
@@ -276,9 +276,8 @@ def test_s3_input_denied_fails_only_its_unit_and_the_run_names_it(deployed, s3_s
     assert "rerun: the 3 finished units are reused" in run.state.message
     with api(deployed) as client:
         rows = artifacts_of(client, run.id)["dataset-failed-units"]
-        logs = "\n".join(logs_of(client, run.id))
+        wait_logged(client, run.id, f"unit 0002 {uk}: DownloadError")
     assert [(r["unit"], r["input"], r["error"]) for r in rows] == [(2, uk, "DownloadError")]
-    assert f"unit 0002 {uk}: DownloadError" in logs
     fs = s3fs.S3FileSystem(skip_instance_cache=True)
     assert len(fs.glob(f"{s3_bucket}/datasets/denied/_work/units/*/done.json")) == 3
     assert not fs.glob(f"{s3_bucket}/datasets/denied/*/manifest.json")

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import XLM
-from tests.ops.conftest import WIKI, artifacts_of, logs_of, process_worker, wait_final
+from tests.ops.conftest import WIKI, artifacts_of, process_worker, wait_final, wait_logged
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_pipeline_hands_pretrain_and_xnli_to_the_gpu_pool(deployed, tmp_path):
         assert run.state.is_completed(), (run.state, cpu_log.read_text()[-3000:], gpu_log.read_text()[-3000:])
         children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
-        pipeline_logs = logs_of(client, run.id)
+        pipeline_logs = wait_logged(client, run.id, "pretrain: handing over to deployment pretrain/pretrain")
         arts = artifacts_of(client, run.id)
         child_arts = {c.name: artifacts_of(client, c.id) for c in children}
         deployments = {d.id: d.name for d in client.read_deployments()}
@@ -122,6 +122,6 @@ def test_cancelling_a_pretrain_run_stops_every_rank_and_a_rerun_resumes(deployed
         again = run_deployment("pretrain/pretrain", parameters={"config": config, "nproc_per_node": 1}, timeout=0)
         again = wait_final(client, again.id, 240)
         assert again.state.is_completed(), (again.state, log.read_text()[-3000:])
-        resumed = [m for m in logs_of(client, again.id) if "resumed from" in m]
+        resumed = [m for m in wait_logged(client, again.id, "resumed from") if "resumed from" in m]
     assert resumed and done in resumed[0], resumed
     assert ckpt.latest_complete_tag(str(tmp_path / "run" / "checkpoints")) == f"step{steps_done + 2:08d}"
