@@ -67,6 +67,21 @@ def test_chain_end_to_end_then_rerun_reuses_stages(tmp_path, prefect_server):
     runs = sorted(p.name for p in (tmp_path / "runs" / "chain").iterdir())
     assert len([r for r in runs if r.startswith("pretrain-")]) == 1  # nothing retrained
 
+    # a training setting changed: the same dataset version and vocabulary, a new pretraining arm
+    data = yaml.safe_load(path.read_text())
+    data["train"]["lr"] = 0.003
+    path.write_text(yaml.safe_dump(data))
+    changed = xlm_run(path, env)
+    assert changed.returncode == 0, changed.stderr[-4000:]
+    def where(out: str) -> list[str]:
+        return [line for line in out.splitlines() if line.startswith(("dataset:", "vocabulary:"))]
+
+    assert where(changed.stdout) == where(first.stdout) and len(where(first.stdout)) == 2
+    runs = sorted(p.name for p in (tmp_path / "runs" / "chain").iterdir())
+    assert len([r for r in runs if r.startswith("vocab-")]) == 1, runs
+    assert len([r for r in runs if r.startswith("pretrain-")]) == 2, runs
+    assert len(list((tmp_path / "datasets" / "chain").glob("*/manifest.json"))) == 1
+
 
 def test_stages_that_cannot_chain_fail_before_compute(tmp_path, prefect_server):
     path = spec(tmp_path, global_batch_size=6)

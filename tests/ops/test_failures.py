@@ -18,7 +18,7 @@ import pytest
 from tests.build.helpers import small_spec
 from tests.conftest import REPO, free_port, stop_group
 from tests.ops.conftest import (BIN, artifacts_of, deploy, kill_worker, process_worker, run_builds,
-                                start_server, wait_final, wait_logged)
+                                start_server, wait_final)
 from tests.servers import WET_SAMPLES, WIKI_SAMPLES, FaultProxy, FileServer
 from xlm_core.shards.manifest import load_manifest, verify
 
@@ -274,9 +274,11 @@ def test_s3_input_denied_fails_only_its_unit_and_the_run_names_it(deployed, s3_s
         assert run.state.is_failed(), (run.state, log.read_text()[-3000:])
     assert f"unit 0002 {uk}: DownloadError: {uk}: access denied (403; not retried)" in run.state.message
     assert "rerun: the 3 finished units are reused" in run.state.message
+    # The run's state message and its artifact name the input: both are written through the API
+    # before the run ends. (Its logs are not asserted: with Prefect 3.8.8 the last batch of log
+    # records of a failing flow-run process is sometimes lost at exit, seen twice in CI.)
     with api(deployed) as client:
         rows = artifacts_of(client, run.id)["dataset-failed-units"]
-        wait_logged(client, run.id, f"unit 0002 {uk}: DownloadError")
     assert [(r["unit"], r["input"], r["error"]) for r in rows] == [(2, uk, "DownloadError")]
     fs = s3fs.S3FileSystem(skip_instance_cache=True)
     assert len(fs.glob(f"{s3_bucket}/datasets/denied/_work/units/*/done.json")) == 3
