@@ -25,7 +25,7 @@ from xlm_core.io import exists, join, read_json, write_json
 from xlm_core.spec import load_spec
 from xlm_core.vocab.stage import configs_from_spec
 from xlm_core.xnli.config import resolve_spec_section
-from xlm_core.xnli.report import markdown_table, side_by_side
+from xlm_core.xnli.report import markdown_table, results_path, side_by_side
 
 DONE = "pipeline-stage.json"
 
@@ -131,7 +131,7 @@ def pipeline(spec_path: str, gpu_deployments: bool | None = None) -> dict:
         xnli_dir = join(os.path.dirname(model), "xnli")
         _run_stage(deployments, "evaluate_xnli", evaluate_xnli, model=model, out=xnli_dir,
                    xnli=resolve_spec_section(spec))
-        results[variant.name] = read_json(join(xnli_dir, "xnli_results.json"))
+        results[variant.name] = read_json(results_path(xnli_dir))
     return {"dataset": dataset["version_dir"], "vocab": vocab["model"], "report": _report(spec, results),
             "reused": reused,
             "xnli": {k: {"average": v.get("average"), "status": v.get("status")} for k, v in results.items()}}

@@ -26,9 +26,7 @@ from xlm_core.train.launch import LaunchConfig, LaunchError, kill_all, run_train
 from xlm_core.train.metrics import loss_curve_markdown, metrics_table, read_metrics
 
 PROGRESS_EVERY_S = 5.0
-
-
-STEP_LINE = re.compile(r"\bstep (\d+) loss ")
+STEP_LINE = re.compile(r"\bstep (\d+) loss ")  # the trainer's per-step log line (xlm_core.train.trainer)
 
 
 @task(name="train", cache_policy=NO_CACHE)

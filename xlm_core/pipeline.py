@@ -75,9 +75,7 @@ def gpu_deployments(spec, override: bool | None = None) -> dict[str, str] | None
     """Deployment names for the GPU stages, or None to run them in-process. `override` (the flow's
     parameter) wins over the spec's `pipeline.gpu_deployments`."""
     value = spec.section("pipeline").get("gpu_deployments", False)
-    if override is not None:
-        value = value if (override and isinstance(value, dict)) else override
-    if value is False:
+    if override is False or (override is None and value is False):
         return None
     return {**GPU_DEPLOYMENTS, **(value if isinstance(value, dict) else {})}
 

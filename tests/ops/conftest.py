@@ -156,6 +156,16 @@ def tiny_spec(tmp: Path, output: str, name: str = "ops", languages=("en", "nl"),
     return str(path)
 
 
+@contextmanager
+def api(server: Server):
+    """A sync Prefect client on `server`; in the block, Prefect calls (run_deployment...) go there too."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
+        yield client
+
+
 def wait_final(client, flow_run_id, seconds: float):
     """The flow run once it reached a final state (bounded wait)."""
     deadline = time.monotonic() + seconds

@@ -10,14 +10,13 @@ import shutil
 import signal
 import subprocess
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.build.helpers import small_spec
 from tests.conftest import REPO, free_port, stop_group
-from tests.ops.conftest import (BIN, artifacts_of, deploy, kill_worker, process_worker, run_builds,
+from tests.ops.conftest import (BIN, api, artifacts_of, deploy, kill_worker, process_worker, run_builds,
                                 start_server, wait_final)
 from tests.servers import WET_SAMPLES, WIKI_SAMPLES, FaultProxy, FileServer
 from xlm_core.shards.manifest import load_manifest, verify
@@ -79,21 +78,10 @@ def assert_same_dataset(out: Path, reference: dict) -> Path:
     return version
 
 
-@contextmanager
-def api(server):
-    """A sync Prefect client on `server`."""
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
-        yield client
-
-
 def trigger(server, spec: str):
     from prefect.deployments import run_deployment
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings({PREFECT_API_URL: server.api_url}):
+    with api(server):
         return run_deployment(BUILD, parameters={"spec_path": spec}, timeout=0).id
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import XLM
-from tests.ops.conftest import WIKI, artifacts_of, process_worker, wait_final, wait_logged
+from tests.ops.conftest import WIKI, api, artifacts_of, process_worker, wait_final, wait_logged
 
 pytestmark = pytest.mark.slow
 
@@ -38,15 +38,12 @@ def chain_spec(tmp_path, **pipeline) -> str:
 
 
 def test_pipeline_hands_pretrain_and_xnli_to_the_gpu_pool(deployed, tmp_path):
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
     from prefect.deployments import run_deployment
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     spec = chain_spec(tmp_path)
     cpu_log, gpu_log = tmp_path / "cpu-worker.log", tmp_path / "gpu-worker.log"
-    with process_worker(deployed, "cpu", cpu_log), process_worker(deployed, "gpu", gpu_log), \
-            temporary_settings({PREFECT_API_URL: deployed.api_url}), get_client(sync_client=True) as client:
+    with process_worker(deployed, "cpu", cpu_log), process_worker(deployed, "gpu", gpu_log), api(deployed) as client:
         run = run_deployment("pipeline/pipeline", parameters={"spec_path": spec}, timeout=0)
         run = wait_final(client, run.id, 480)
         assert run.state.is_completed(), (run.state, cpu_log.read_text()[-3000:], gpu_log.read_text()[-3000:])
@@ -88,9 +85,7 @@ def test_cancelling_a_pretrain_run_stops_every_rank_and_a_rerun_resumes(deployed
     import json
     import time
 
-    from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
-    from prefect.settings import PREFECT_API_URL, temporary_settings
     from prefect.states import Cancelling
 
     from tests.train.conftest import make_run
@@ -100,8 +95,7 @@ def test_cancelling_a_pretrain_run_stops_every_rank_and_a_rerun_resumes(deployed
     config = make_run(tmp_path, stage=1, steps=5000, micro_batch_size=8, global_batch_size=8, checkpoint_every=3)
     metrics = tmp_path / "run" / "metrics.jsonl"
     log = tmp_path / "gpu-worker.log"
-    with process_worker(deployed, "gpu", log), temporary_settings({PREFECT_API_URL: deployed.api_url}), \
-            get_client(sync_client=True) as client:
+    with process_worker(deployed, "gpu", log), api(deployed) as client:
         run = run_deployment("pretrain/pretrain", parameters={"config": config, "nproc_per_node": 1}, timeout=0)
         deadline = time.monotonic() + 240
         while not (metrics.exists() and len(metrics.read_text().splitlines()) >= 5):

@@ -102,6 +102,14 @@ def protocol_note(training: dict | None) -> str | None:
     )
 
 
+RESULTS_JSON = "xnli_results.json"
+
+
+def results_path(out_dir: str) -> str:
+    """Where a run folder's results JSON is (what `build_report` writes, what the pipeline reads)."""
+    return xio.join(out_dir, RESULTS_JSON)
+
+
 def build_report(out_dir: str, languages: tuple[str, ...] | list[str]) -> dict:
     """Read `<out>/training.json` and `<out>/predictions/test/*.tsv`, write the JSON, Markdown and
     chart; returns their paths, the average and the status."""
@@ -129,7 +137,7 @@ def build_report(out_dir: str, languages: tuple[str, ...] | list[str]) -> dict:
         "published": {"average": PUBLISHED_AVERAGE, "per_language": PUBLISHED_PER_LANGUAGE, "source": PUBLISHED_SOURCE},
     }
     paths = {
-        "json": xio.join(out_dir, "xnli_results.json"),
+        "json": results_path(out_dir),
         "markdown": xio.join(out_dir, "xnli_report.md"),
         "chart": xio.join(out_dir, "xnli_accuracy.png"),
     }
