@@ -1,6 +1,6 @@
 """Prefect flow: dumps -> text -> language ID -> filters -> dedup -> per-language Parquet shards + manifest.
 
-Thin on purpose: every task is one call into `xlm_core.build`; tasks pass paths and small
+Thin on purpose: every task is one call into `xlm_core.dataset`; tasks pass paths and small
 records, never documents."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from tqdm import tqdm
 
 from flows.caching import was_cached, with_cross_run_cache
-from xlm_core import build
+from xlm_core import dataset
 from xlm_core.shards.inspect import drop_rows, language_rows
 from xlm_core.shards.manifest import manifest_digest
 from xlm_core.spec import load_spec
@@ -39,27 +39,27 @@ def _retry_on_network(task, task_run, state) -> bool:
 
 @task(name="discover-inputs", retries=3, retry_delay_seconds=[2, 10, 30],
       retry_condition_fn=_retry_on_network, cache_policy=NO_CACHE)
-def discover_inputs(spec_path: str) -> list[build.InputFile]:
-    return build.plan_inputs(load_spec(spec_path))
+def discover_inputs(spec_path: str) -> list[dataset.InputFile]:
+    return dataset.plan_inputs(load_spec(spec_path))
 
 
 @task(name="build-unit", task_run_name="unit-{inp.index:04d}", retries=2, retry_delay_seconds=[5, 30],
       retry_condition_fn=_retry_on_network, cache_policy=NO_CACHE)
-def build_unit(inp: build.InputFile, spec_path: str) -> build.UnitResult:
+def build_unit(inp: dataset.InputFile, spec_path: str) -> dataset.UnitResult:
     spec = load_spec(spec_path)
-    return build.build_unit(inp, spec, build.BuildLayout.from_spec(spec), _download_config(spec))
+    return dataset.build_unit(inp, spec, dataset.BuildLayout.from_spec(spec), _download_config(spec))
 
 
 @task(name="write-language", task_run_name="shards-{language}", cache_policy=NO_CACHE)
-def write_language(language: str, units: list[build.UnitResult], spec_path: str, version: str) -> build.LanguageResult:
+def write_language(language: str, units: list[dataset.UnitResult], spec_path: str, version: str) -> dataset.LanguageResult:
     spec = load_spec(spec_path)
-    return build.write_language(language, units, spec, build.BuildLayout.from_spec(spec), version)
+    return dataset.write_language(language, units, spec, dataset.BuildLayout.from_spec(spec), version)
 
 
 @task(name="write-manifest", cache_policy=NO_CACHE)
-def write_manifest(spec_path: str, units: list[build.UnitResult], langs: list[build.LanguageResult]) -> dict:
+def write_manifest(spec_path: str, units: list[dataset.UnitResult], langs: list[dataset.LanguageResult]) -> dict:
     spec = load_spec(spec_path)
-    return build.finalize(spec, build.BuildLayout.from_spec(spec), units, langs)
+    return dataset.finalize(spec, dataset.BuildLayout.from_spec(spec), units, langs)
 
 
 def _download_config(spec):
@@ -76,7 +76,7 @@ class UnitsFailed(RuntimeError):
     """Some input files could not be built; the others are done and a rerun reuses them."""
 
 
-def _unit_results(inputs: list[build.InputFile], futures) -> list[build.UnitResult]:
+def _unit_results(inputs: list[dataset.InputFile], futures) -> list[dataset.UnitResult]:
     """The units' results in input order, once every unit has finished. If any failed: publish which
     (`dataset-failed-units`) and stop before the languages and the manifest, so a dataset never
     silently lacks an input."""
@@ -123,12 +123,12 @@ def build_dataset(spec_path: str, show_progress: bool = False) -> dict:
     bar.close()
     units = _unit_results(inputs, futures)
 
-    version = build.manifest.version_of(spec, units)
+    version = dataset.manifest.version_of(spec, units)
     lang_futures = [language_task.submit(lang, units, spec_path, version) for lang in sorted(spec.languages)]
     langs = [f.result() for f in tqdm(lang_futures, desc="languages", disable=not show_progress)]
     manifest = manifest_task(spec_path, units, langs)
 
-    layout = build.BuildLayout.from_spec(spec)
+    layout = dataset.BuildLayout.from_spec(spec)
     create_table_artifact(key="dataset-languages", table=language_rows(manifest),
                           description=f"{spec.name} {version}: documents per language")
     create_table_artifact(key="dataset-counters", table=drop_rows(manifest),

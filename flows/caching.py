@@ -30,7 +30,7 @@ from prefect.cache_policies import TASK_SOURCE, CachePolicy
 from prefect.filesystems import RemoteFileSystem, WritableFileSystem
 from prefect.utilities.hashing import hash_objects
 
-from xlm_core.build.layout import BuildLayout
+from xlm_core.dataset.layout import BuildLayout
 from xlm_core.io import is_local, join
 from xlm_core.spec import load_spec
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.build.helpers import WET, WIKI
+from tests.dataset.helpers import WET, WIKI
 from tests.conftest import SAMPLES, XLM, xlm_env
 from xlm_core.xnli.data import XNLI_LANGUAGES
 

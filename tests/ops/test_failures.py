@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.helpers import small_spec
+from tests.dataset.helpers import small_spec
 from tests.conftest import REPO, free_port, stop_group
 from tests.ops.conftest import (BIN, api, artifacts_of, deploy, kill_worker, process_worker, run_builds,
                                 start_server, wait_final)

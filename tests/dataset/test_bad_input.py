@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.build_dataset import UnitsFailed, run_build
-from tests.build.helpers import WET, WIKI, small_spec
+from tests.dataset.helpers import WET, WIKI, small_spec
 from tests.conftest import XLM, xlm_env
 from xlm_core.shards.manifest import load_manifest
 

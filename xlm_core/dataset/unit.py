@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 import pyarrow as pa
 
 from xlm_core.acquire.download import DownloadConfig, download
-from xlm_core.build.inputs import InputFile
-from xlm_core.build.layout import BuildLayout
+from xlm_core.dataset.inputs import InputFile
+from xlm_core.dataset.layout import BuildLayout
 from xlm_core.document import Document, to_table
 # Imported here, not lazily in the worker threads: concurrent first imports of one module from
 # several task threads can raise importlib's _DeadlockError.

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from flows.build_dataset import run_build
-from tests.build.helpers import WIKI, small_spec
+from tests.dataset.helpers import WIKI, small_spec
 
 
 @pytest.mark.slow

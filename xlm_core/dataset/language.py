@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from xlm_core.build.layout import BuildLayout
-from xlm_core.build.unit import UnitResult
+from xlm_core.dataset.layout import BuildLayout
+from xlm_core.dataset.unit import UnitResult
 from xlm_core.io import exists, fs_and_path, read_json, write_json
 from xlm_core.shards.writer import ShardConfig, ShardRecord, ShardWriter
 
@@ -39,7 +39,7 @@ def write_language(
     counters: dict[str, dict[str, int]] = {}
     dedup = spec.section("dedup")
     if paths and dedup:
-        from xlm_core.build.dedup import deduplicate
+        from xlm_core.dataset.dedup import deduplicate
 
         paths, counters = deduplicate(paths, language, dedup, layout, version)
 

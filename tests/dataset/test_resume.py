@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.helpers import same_tree, small_spec
+from tests.dataset.helpers import same_tree, small_spec
 from tests.conftest import XLM, xlm_env
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from xlm_core.build.language import LanguageResult
-from xlm_core.build.layout import BuildLayout
-from xlm_core.build.unit import UnitResult
+from xlm_core.dataset.language import LanguageResult
+from xlm_core.dataset.layout import BuildLayout
+from xlm_core.dataset.unit import UnitResult
 from xlm_core.shards.manifest import build_manifest, code_version, dataset_version, write_manifest
 from xlm_core.shards.writer import ShardRecord
 

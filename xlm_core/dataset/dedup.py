@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from xlm_core.build.layout import BuildLayout
+from xlm_core.dataset.layout import BuildLayout
 from xlm_core.dedup import DedupConfig, run_exact_dedup, run_minhash_dedup
 from xlm_core.io import join
 

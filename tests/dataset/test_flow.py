@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.build_dataset import run_build
-from tests.build.helpers import same_tree, small_spec
+from tests.dataset.helpers import same_tree, small_spec
 from xlm_core.shards.manifest import load_manifest, verify
 
 
