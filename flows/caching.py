@@ -10,7 +10,7 @@ A key is made of what decides the task's output, never of the run:
   the dump publishes, which are among the inputs).
 
 So an unchanged spec reuses every task; changing `dedup:` keeps every unit (Cached) and recomputes
-the languages and the manifest (the version id, a hash of the whole spec, is one of their inputs);
+the stages and the manifest (the version id, a hash of the whole spec, is one of their inputs);
 changing `filters:` or `langid:` recomputes the units too. Results are pickled under
 `<output>/<name>/_work/prefect-results/` (local or s3://, credentials from the environment), so
 deleting `_work/` drops the cache together with the units it points at.
@@ -73,25 +73,30 @@ class BuildInputs(CachePolicy):
                 key["spec"] = {s: data.get(s) for s in self.spec_sections} if self.spec_sections else data
             else:
                 key[name] = _content(value)
-        inp = inputs.get("inp")
-        if self.stat_local_inputs and inp is not None and not inp.is_remote:
-            path = inp.uri.removeprefix("file://")
-            try:
-                st = os.stat(path)
-                key["input_stat"] = [st.st_size, st.st_mtime_ns]
-            except FileNotFoundError:  # the unit itself fails with the message naming the file
-                key["input_stat"] = None
+        if self.stat_local_inputs:
+            key["input_stat"] = [_stat(inp) for inp in inputs.get("inputs") or [] if not inp.is_remote]
         return hash_objects(key, raise_on_failure=True)
 
 
-# build-unit reads the input file and the languages / langid / filters sections.
-UNIT_POLICY = TASK_SOURCE + BuildInputs(spec_sections=("languages", "langid", "filters"), stat_local_inputs=True)
-# write-language / write-manifest: their `version` (or the units' ids and the languages' shards)
-# already hash the whole spec, the inputs and the code; the spec content is added for the manifest,
-# which copies the spec into manifest.json.
-STAGE_POLICY = TASK_SOURCE + BuildInputs()
+def _stat(inp) -> list[int] | None:
+    try:
+        st = os.stat(inp.uri.removeprefix("file://"))
+    except FileNotFoundError:  # the unit itself fails with the message naming the file
+        return None
+    return [st.st_size, st.st_mtime_ns]
 
-POLICIES = {"build-unit": UNIT_POLICY, "write-language": STAGE_POLICY, "write-manifest": STAGE_POLICY}
+
+# build-units reads its input files and the languages / langid / filters sections.
+UNIT_POLICY = TASK_SOURCE + BuildInputs(spec_sections=("languages", "langid", "filters"), stat_local_inputs=True)
+# plan-stages / write-manifest: their `version` (or the units' ids and the languages' shards)
+# already hash the whole spec, the inputs and the code; the spec content is added for the manifest,
+# which copies the spec into manifest.json. A stage step is named by its plan (under the version's
+# directory), stage, step and round.
+STAGE_POLICY = TASK_SOURCE + BuildInputs()
+STEP_POLICY = TASK_SOURCE + BuildInputs(exclude=("spec_path",))
+
+POLICIES = {"build-units": UNIT_POLICY, "plan-stages": STAGE_POLICY, "stage-step": STEP_POLICY,
+            "write-manifest": STAGE_POLICY}
 
 
 def result_storage(spec) -> Path | WritableFileSystem:
@@ -109,7 +114,7 @@ def result_storage(spec) -> Path | WritableFileSystem:
 
 
 def with_cross_run_cache(spec, *tasks):
-    """`tasks` (build-unit, write-language, write-manifest) with their cache policy and results
+    """`tasks` (build-units, stage-step, plan-stages, write-manifest) with their cache policy and results
     persisted for `spec`; one task in, one task out, several in, a tuple out."""
     storage = result_storage(spec)
     out = tuple(t.with_options(cache_policy=POLICIES[t.name], persist_result=True, result_storage=storage)

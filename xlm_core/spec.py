@@ -171,6 +171,8 @@ class Spec:
         is fetched and the later stages' sections, so the same build to another bucket or machine,
         or under other training settings, has the same version."""
         content = {k: v for k, v in self.data.items() if k not in OPERATIONAL_KEYS | DOWNSTREAM_KEYS}
+        if "execution" in content:  # where tasks run is operational; how many groups is content
+            content["execution"] = {k: v for k, v in content["execution"].items() if k == "tasks"}
         return hashlib.sha256(canonical_json(content)).hexdigest()
 
 

@@ -82,17 +82,41 @@ def test_zero_word_and_one_50mb_line(tmp_path):
 
 def test_stages_are_idempotent_and_checked(tmp_path):
     paths = units(tmp_path, [["a\nb"], ["b\nc"]])
-    sig, dup = str(tmp_path / "sig"), str(tmp_path / "dup")
-    for i, p in enumerate(paths):
-        exact_signatures(p, "en", sig, CFG, unit_index=i)
-    exact_find_duplicates(0, sig, dup, CFG)
+    sig, dup, out = str(tmp_path / "sig"), str(tmp_path / "dup"), str(tmp_path / "out")
+    bounds = [0, 1, 2]
+    for g, p in enumerate(paths):
+        exact_signatures(g, [(g, p)], ["en"], sig, CFG)
+    exact_find_duplicates(0, sig, dup, bounds, CFG)
     with pytest.raises(RuntimeError, match="1/4 partitions"):
-        exact_remove(paths[1], "en", dup, str(tmp_path / "out.parquet"), CFG)
+        exact_remove(1, [(1, paths[1])], ["en"], dup, out, CFG)
     for p in range(CFG.partitions):
-        exact_find_duplicates(p, sig, dup, CFG)
-    first = exact_remove(paths[1], "en", dup, str(tmp_path / "out.parquet"), CFG)
-    mtime = (tmp_path / "out.parquet").stat().st_mtime_ns
-    assert exact_remove(paths[1], "en", dup, str(tmp_path / "out.parquet"), CFG) == first
-    assert (tmp_path / "out.parquet").stat().st_mtime_ns == mtime
-    assert texts([str(tmp_path / "out.parquet")]) == [["c"]]
+        exact_find_duplicates(p, sig, dup, bounds, CFG)
+    first = exact_remove(1, [(1, paths[1])], ["en"], dup, out, CFG)
+    shard = tmp_path / "out" / "en" / "group-00001.parquet"
+    mtime = shard.stat().st_mtime_ns
+    assert exact_remove(1, [(1, paths[1])], ["en"], dup, out, CFG) == first
+    assert shard.stat().st_mtime_ns == mtime
+    assert texts([str(shard)]) == [["c"]]
     assert not list(tmp_path.rglob("*.tmp-*"))  # atomic writes leave no temp files
+
+
+def test_one_group_of_several_sources_and_languages_equals_one_group_each(tmp_path):
+    """Grouping decides only which task does the work, never what is removed."""
+    paths = units(tmp_path, [[("shared\nonly a", "en"), ("geteilt\nnur a", "de")],
+                             [("shared\nonly b", "en"), ("geteilt\nnur b", "de")],
+                             [("only c\nshared", "en")]])
+    langs = ["de", "en"]
+    results = {}
+    for n_groups in (1, 3):
+        base = tmp_path / f"g{n_groups}"
+        sig, dup, out = (str(base / d) for d in ("sig", "dup", "out"))
+        bounds = [0, 3] if n_groups == 1 else [0, 1, 2, 3]
+        groups = [list(enumerate(paths))[bounds[g]:bounds[g + 1]] for g in range(n_groups)]
+        for g, srcs in enumerate(groups):
+            exact_signatures(g, srcs, langs, sig, CFG)
+        for p in range(CFG.partitions):
+            exact_find_duplicates(p, sig, dup, bounds, CFG)
+        files = [exact_remove(g, srcs, langs, dup, out, CFG)["files"] for g, srcs in enumerate(groups)]
+        results[n_groups] = {lang: sum(texts([f[lang] for f in files]), []) for lang in langs}
+    assert results[1] == results[3]
+    assert results[1] == {"de": ["geteilt\nnur a", "nur b"], "en": ["shared\nonly a", "only b", "only c"]}

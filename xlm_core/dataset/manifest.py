@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from xlm_core.dataset.language import LanguageResult
 from xlm_core.dataset.layout import BuildLayout
+from xlm_core.dataset.stages import LanguageResult
 from xlm_core.dataset.unit import UnitResult
 from xlm_core.shards.manifest import build_manifest, code_version, dataset_version, write_manifest
 from xlm_core.shards.writer import ShardRecord
@@ -15,14 +15,13 @@ def version_of(spec, units: list[UnitResult]) -> str:
     return dataset_version(spec.content_sha256, [u.input["sha256"] for u in units], code_version())
 
 
-def summarize_counters(units: list[UnitResult], langs: list[LanguageResult]) -> dict[str, dict[str, int]]:
+def summarize_counters(units: list[UnitResult], stage_counters: dict) -> dict[str, dict[str, int]]:
     totals: dict[str, Counter] = {}
     for u in units:
         for stage, counts in u.counters.items():
             totals.setdefault(stage, Counter()).update(counts)
-    for lr in langs:
-        for stage, counts in lr.counters.items():
-            totals.setdefault(stage, Counter()).update(counts)
+    for stage, counts in stage_counters.items():
+        totals.setdefault(stage, Counter()).update(counts)
     return {stage: dict(sorted(c.items())) for stage, c in totals.items()}
 
 
@@ -44,12 +43,14 @@ def warnings_of(spec, units: list[UnitResult], langs: list[LanguageResult]) -> l
     return out
 
 
-def finalize(spec, layout: BuildLayout, units: list[UnitResult], langs: list[LanguageResult]) -> dict:
+def finalize(spec, layout: BuildLayout, units: list[UnitResult], langs: list[LanguageResult],
+             stage_counters: dict | None = None) -> dict:
     """Write `manifest.json` and return it. Refuses to write a dataset with no documents at all."""
+    stage_counters = stage_counters or {}
     if not any(lr.documents for lr in langs):
         raise ValueError(
             f"spec {spec.path}: the build produced no documents "
-            f"(counters: {summarize_counters(units, langs)})"
+            f"(counters: {summarize_counters(units, stage_counters)})"
         )
     version = version_of(spec, units)
     shards = [ShardRecord(**s) for lr in sorted(langs, key=lambda r: r.language) for s in lr.shards]
@@ -60,7 +61,7 @@ def finalize(spec, layout: BuildLayout, units: list[UnitResult], langs: list[Lan
         version=version,
         inputs=[u.input for u in units],
         shards=shards,
-        counters=summarize_counters(units, langs),
+        counters=summarize_counters(units, stage_counters),
         languages={
             lr.language: {
                 "documents": lr.documents,

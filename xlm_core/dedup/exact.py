@@ -1,13 +1,13 @@
 """Exact dedup, CCNet style: every line (or paragraph) and every whole document is normalised
-and hashed; across all units of a language only the first occurrence (unit order, then row, then
-segment) survives. Three stages, each a unit of work for the flow:
+and hashed; across all sources of a language only the first occurrence (source rank, then row,
+then segment) survives. Three stages, each a set of independent steps for the flow:
 
-  exact_signatures(unit)      -> sig_dir/<unit>/part-<p>.arrow   (hash, row, seg) per partition
-  exact_find_duplicates(p)    -> dup_dir/<unit>/part-<p>.arrow   (row, seg) to drop
-  exact_remove(unit)          -> out Parquet (rows of the language, duplicates removed)
+  exact_signatures(group)     -> sig_dir/part-<p>/group-<g>.arrow  (hash, lang, rank, row, seg)
+  exact_find_duplicates(p)    -> dup_dir/part-<p>/group-<g>.arrow  (rank, row, seg) to drop
+  exact_remove(group)         -> out_dir/<lang>/group-<g>.parquet  (duplicates removed)
 
-Memory: the per-unit stages hold one batch of rows; the find stage holds one partition
-(~16 bytes × segments / partitions)."""
+Memory: the per-group stages hold one batch of rows; the find stage holds one partition
+(~24 bytes × segments / partitions). Every step marks itself done in its stage's `_done/`."""
 
 from __future__ import annotations
 
@@ -18,19 +18,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from ..io import exists, join, read_json, write_json
+from ..io import join
+from ..steps import StepMarkers
 from .config import ExactDedupConfig
 from .hashing import hash_strings, normalize
-from .units import (glob, iter_unit_batches, ranked_units, read_arrays, shard_stats, unit_done,
-                    unit_id, write_arrays, write_shard, write_unit_marker)
+from .units import (LanguageWriter, PartitionWriter, group_bounds, group_name, iter_unit_batches,
+                    language_index, part_name, read_arrays, read_partition, write_arrays, glob)
 
 DOC_SEG = -1  # `seg` value of whole-document hashes
 _DOC_SEED = 0x5EED  # different seed: a document hash never equals a line hash by construction
-
-
-def _part_name(p: int) -> str:
-    return f"part-{p:05d}.arrow"
-
+_SIG_SCHEMA = pa.schema([("hash", pa.uint64()), ("lang", pa.uint16()), ("rank", pa.uint32()),
+                         ("row", pa.uint32()), ("seg", pa.int32())])
 
 def segment_hashes(texts: pa.Array, cfg: ExactDedupConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(doc, seg, hash) of the non-empty normalised segments of `texts`, plus one (doc, -1, hash)
@@ -58,139 +56,137 @@ def segment_hashes(texts: pa.Array, cfg: ExactDedupConfig) -> tuple[np.ndarray, 
             np.concatenate([h, dh]))
 
 
-def exact_signatures(unit_path: str, language: str, out_dir: str, cfg: ExactDedupConfig, *,
-                     unit_index: int | None = None) -> str:
-    """Stage 1: hash the rows of `language` in one unit into `cfg.partitions` files under
-    `out_dir/<unit id>/`. Returns that folder; skipped when already complete."""
-    udir = join(out_dir, unit_id(unit_path))
-    if unit_done(out_dir, unit_path):
-        return udir
-    rows_l, seg_l, hash_l = [], [], []
-    n_rows = 0
-    for rows, table in iter_unit_batches(unit_path, language, cfg.batch_rows, ["text"]):
-        doc, seg, h = segment_hashes(table["text"].combine_chunks(), cfg)
-        rows_l.append(rows[doc].astype(np.uint32))
-        seg_l.append(seg)
-        hash_l.append(h)
-        n_rows += len(rows)
-    row = np.concatenate(rows_l) if rows_l else np.zeros(0, np.uint32)
-    seg = np.concatenate(seg_l) if seg_l else np.zeros(0, np.int32)
-    h = np.concatenate(hash_l) if hash_l else np.zeros(0, np.uint64)
-    part = (h >> np.uint64(40)) % np.uint64(cfg.partitions)
-    order = np.argsort(part, kind="stable")
-    row, seg, h, part = row[order], seg[order], h[order], part[order]
-    bounds = np.searchsorted(part, np.arange(cfg.partitions + 1, dtype=np.uint64))
-    for p in range(cfg.partitions):
-        a, b = bounds[p], bounds[p + 1]
-        if b > a:
-            write_arrays(join(udir, _part_name(p)), {"hash": h[a:b], "row": row[a:b], "seg": seg[a:b]})
-    write_unit_marker(out_dir, unit_path, unit_index, language=language, rows=n_rows, hashes=len(h))
-    return udir
+def exact_signatures(group: int, sources: list[tuple[int, str]], languages: list[str], sig_dir: str,
+                     cfg: ExactDedupConfig) -> dict:
+    """Stage 1 for one group of (rank, source URI): hash the rows of every wanted language into
+    `cfg.partitions` files. Skipped when done; returns {rows, hashes}."""
+    markers, name = StepMarkers(sig_dir), group_name(group)
+    if (done := markers.result(name)) is not None:
+        return done
+    n_rows = n_hashes = 0
+    with PartitionWriter(sig_dir, name, cfg.partitions, _SIG_SCHEMA) as out:
+        for rank, uri in sources:
+            for rows, table in iter_unit_batches(uri, None, cfg.batch_rows, ["text"]):
+                lang = language_index(table, languages)
+                wanted = lang >= 0
+                doc, seg, h = segment_hashes(table["text"].filter(pa.array(wanted)).combine_chunks(), cfg)
+                rows, lang = rows[wanted], lang[wanted]
+                n_rows += len(rows)
+                n_hashes += len(h)
+                if len(h):
+                    out.write((h >> np.uint64(40)) % np.uint64(cfg.partitions),
+                              {"hash": h, "lang": lang[doc], "rank": np.full(len(h), rank),
+                               "row": rows[doc], "seg": seg})
+    result = {"rows": n_rows, "hashes": n_hashes}
+    markers.mark(name, result)
+    return result
 
 
-def exact_find_duplicates(partition: int, sig_dir: str, dup_dir: str, cfg: ExactDedupConfig) -> int:
-    """Stage 2: for one hash partition over all units, mark every occurrence after the first.
-    Writes `dup_dir/<unit id>/part-<p>.arrow` (row, seg) per unit; returns the duplicate count."""
-    marker = join(dup_dir, "_partitions", f"part-{partition:05d}.json")
-    if exists(marker):
-        return read_json(marker)["duplicates"]
-    units = ranked_units(sig_dir)
-    hs, ranks, rows, segs = [], [], [], []
-    for u in units:
-        path = join(sig_dir, u["uid"], _part_name(partition))
-        if not exists(path):
-            continue
-        a = read_arrays(path)
-        hs.append(a["hash"]); rows.append(a["row"]); segs.append(a["seg"])
-        ranks.append(np.full(len(a["hash"]), u["rank"], np.uint32))
+def exact_find_duplicates(partition: int, sig_dir: str, dup_dir: str, bounds: list[int],
+                          cfg: ExactDedupConfig) -> int:
+    """Stage 2 for one hash partition over all groups: mark every occurrence after the first of a
+    (language, hash). Writes `dup_dir/part-<p>/group-<g>.arrow` (rank, row, seg) for each group
+    (`bounds` from `group_bounds`) with duplicates; returns the duplicate count."""
+    markers, name = StepMarkers(dup_dir), part_name(partition)
+    if (done := markers.result(name)) is not None:
+        return done
+    a = read_partition(sig_dir, partition)
     n_dup = 0
-    if hs:
-        h, rank, row, seg = map(np.concatenate, (hs, ranks, rows, segs))
-        order = np.lexsort((seg, row, rank, h))  # last key sorts first: by hash, then position
-        h, rank, row, seg = h[order], rank[order], row[order], seg[order]
+    if a:
+        order = np.lexsort((a["seg"], a["row"], a["rank"], a["hash"], a["lang"]))  # last key first
+        h, lang, rank, row, seg = (a[k][order] for k in ("hash", "lang", "rank", "row", "seg"))
         dup = np.zeros(len(h), bool)
-        dup[1:] = h[1:] == h[:-1]
+        dup[1:] = (h[1:] == h[:-1]) & (lang[1:] == lang[:-1])
         rank, row, seg = rank[dup], row[dup], seg[dup]
         n_dup = int(dup.sum())
-        for r in np.unique(rank):
-            m = rank == r
-            write_arrays(join(dup_dir, units[int(r)]["uid"], _part_name(partition)),
-                         {"row": row[m], "seg": seg[m]})
-    write_json(marker, {"duplicates": n_dup})
+        owner = np.searchsorted(np.asarray(bounds), rank, side="right") - 1  # group of each rank
+        for g in np.unique(owner).tolist():
+            m = owner == g
+            write_arrays(join(dup_dir, name, f"{group_name(g)}.arrow"),
+                         {"rank": rank[m], "row": row[m], "seg": seg[m]})
+    markers.mark(name, n_dup)
     return n_dup
 
 
-def _load_drops(unit_path: str, dup_dir: str, cfg: ExactDedupConfig) -> tuple[set[int], dict[int, set[int]]]:
-    """(rows dropped whole, {row: segments to remove}) for one unit."""
-    done = glob(join(dup_dir, "_partitions", "part-*.json"))
+def _load_drops(group: int, dup_dir: str, cfg: ExactDedupConfig) -> tuple[set, dict]:
+    """({(rank, row)} dropped whole, {(rank, row): segments to remove}) for one group."""
+    done = StepMarkers(dup_dir).done()
     if len(done) < cfg.partitions:
         raise RuntimeError(f"exact dedup: {len(done)}/{cfg.partitions} partitions of {dup_dir} "
                            "are done; run exact_find_duplicates for every partition first")
-    whole: set[int] = set()
-    segs: dict[int, set[int]] = {}
-    for path in glob(join(dup_dir, unit_id(unit_path), "part-*.arrow")):
+    whole: set[tuple[int, int]] = set()
+    segs: dict[tuple[int, int], set[int]] = {}
+    for path in glob(join(dup_dir, "part-*", f"{group_name(group)}.arrow")):
         a = read_arrays(path)
-        for r, s in zip(a["row"].tolist(), a["seg"].tolist()):
+        for k, s in zip(zip(a["rank"].tolist(), a["row"].tolist()), a["seg"].tolist()):
             if s == DOC_SEG:
-                whole.add(r)
+                whole.add(k)
             else:
-                segs.setdefault(r, set()).add(s)
+                segs.setdefault(k, set()).add(s)
     return whole, segs
 
 
-def exact_remove(unit_path: str, language: str, dup_dir: str, out_path: str,
-                 cfg: ExactDedupConfig) -> Counter:
-    """Stage 3: write the unit's rows of `language` without duplicate documents and segments.
-    Returns counters: read, kept, dropped.exact_document, dropped.exact_all_segments,
-    segments_removed.exact, bytes.read, bytes.kept. Skipped (same counters) when out exists."""
-    if exists(out_path):
-        return shard_stats(out_path)
-    whole, segs = _load_drops(unit_path, dup_dir, cfg)
+def exact_remove(group: int, sources: list[tuple[int, str]], languages: list[str], dup_dir: str,
+                 out_dir: str, cfg: ExactDedupConfig) -> dict:
+    """Stage 3 for one group: its rows of every wanted language without duplicate documents and
+    segments, one file per language. Returns {files: {lang: uri}, stats: counters (read, kept,
+    dropped.exact_document, dropped.exact_all_segments, segments_removed.exact, bytes.read,
+    bytes.kept)}; skipped (same result) when done."""
+    markers, name = StepMarkers(out_dir), group_name(group)
+    if (done := markers.result(name)) is not None:
+        return done
+    whole, segs = _load_drops(group, dup_dir, cfg)
     stats: Counter = Counter()
     sep = cfg.separator
-
-    def tables():
-        for rows, table in iter_unit_batches(unit_path, language, cfg.batch_rows):
-            texts = table["text"].to_pylist()
-            keep = np.ones(len(rows), bool)
-            for i, r in enumerate(rows.tolist()):
-                stats["read"] += 1
-                stats["bytes.read"] += len(texts[i].encode())
-                if r in whole:
-                    keep[i] = False
-                    stats["dropped.exact_document"] += 1
-                    continue
-                drop = segs.get(r)
-                if drop:
-                    parts = texts[i].split(sep)
-                    texts[i] = sep.join(p for j, p in enumerate(parts) if j not in drop)
-                    stats["segments_removed.exact"] += len(drop)
-                    if not texts[i].strip():
-                        keep[i] = False
-                        stats["dropped.exact_all_segments"] += 1
+    with LanguageWriter(out_dir, group, languages) as out:
+        for rank, uri in sources:
+            for rows, table in iter_unit_batches(uri, None, cfg.batch_rows):
+                lang = language_index(table, languages)
+                texts = table["text"].to_pylist()
+                keep = lang >= 0
+                for i, r in enumerate(rows.tolist()):
+                    if not keep[i]:
                         continue
-                stats["kept"] += 1
-                stats["bytes.kept"] += len(texts[i].encode())
-            table = table.set_column(table.schema.get_field_index("text"), "text",
-                                     pa.array(texts, pa.string()))
-            yield table.filter(pa.array(keep))
-
-    return write_shard(out_path, tables(), stats)
+                    stats["read"] += 1
+                    stats["bytes.read"] += len(texts[i].encode())
+                    if (rank, r) in whole:
+                        keep[i] = False
+                        stats["dropped.exact_document"] += 1
+                        continue
+                    drop = segs.get((rank, r))
+                    if drop:
+                        parts = texts[i].split(sep)
+                        texts[i] = sep.join(p for j, p in enumerate(parts) if j not in drop)
+                        stats["segments_removed.exact"] += len(drop)
+                        if not texts[i].strip():
+                            keep[i] = False
+                            stats["dropped.exact_all_segments"] += 1
+                            continue
+                    stats["kept"] += 1
+                    stats["bytes.kept"] += len(texts[i].encode())
+                table = table.set_column(table.schema.get_field_index("text"), "text", pa.array(texts, pa.string()))
+                for li in np.unique(lang[keep]).tolist():
+                    out.write(languages[li], table.filter(pa.array(keep & (lang == li))))
+    result = {"files": out.files, "stats": dict(sorted(stats.items()))}
+    markers.mark(name, result)
+    return result
 
 
 def run_exact_dedup(unit_paths: list[str], language: str, work_dir: str,
                     cfg: ExactDedupConfig) -> tuple[list[str], Counter]:
-    """All three stages in-process over the ordered `unit_paths` (tests, CLI, benchmarks).
-    Returns one output Parquet per unit (same order) and the summed counters."""
+    """All three stages in-process over the ordered `unit_paths`, one group per unit (tests,
+    benchmarks). Returns one output Parquet per unit (same order) and the summed counters."""
     base = join(work_dir, "exact", language)
-    sig_dir, dup_dir = join(base, "signatures"), join(base, "duplicates")
-    for i, u in enumerate(unit_paths):
-        exact_signatures(u, language, sig_dir, cfg, unit_index=i)
+    sig_dir, dup_dir, out_dir = join(base, "signatures"), join(base, "duplicates"), join(base, "out")
+    sources = list(enumerate(unit_paths))
+    bounds = group_bounds(len(sources), len(sources))
+    for g, s in enumerate(sources):
+        exact_signatures(g, [s], [language], sig_dir, cfg)
     for p in range(cfg.partitions):
-        exact_find_duplicates(p, sig_dir, dup_dir, cfg)
+        exact_find_duplicates(p, sig_dir, dup_dir, bounds, cfg)
     outs, total = [], Counter()
-    for i, u in enumerate(unit_paths):
-        out = join(base, "out", f"{i:05d}-{unit_id(u)}.parquet")
-        total.update(exact_remove(u, language, dup_dir, out, cfg))
-        outs.append(out)
+    for g, s in enumerate(sources):
+        r = exact_remove(g, [s], [language], dup_dir, out_dir, cfg)
+        total.update(r["stats"])
+        outs.append(r["files"][language])
     return outs, total

@@ -1,49 +1,88 @@
-"""Unit files, stage files and completion markers shared by the dedup stages.
+"""Inputs, outputs and groups shared by the dedup stages.
 
-A *unit* is one Parquet file with the Document SCHEMA (several languages). Rows are addressed by
-their absolute row number in the unit; units are ordered by `unit_index` (as given by the flow)
-and then by path, which defines "first occurrence" for every dedup decision. A document's global
-key is `node = unit_rank << 32 | row` (uint64), so sorting nodes sorts by (unit, row)."""
+A stage reads an ordered list of *sources*: Parquet files with the Document SCHEMA (an input
+unit's documents, several languages in single-language row groups, or a previous stage's output,
+one language). A source's position in that list is its *rank*; rows are addressed by their
+absolute row number in the source, so a document's global key is `node = rank << 32 | row`
+(uint64) and sorting nodes sorts by (source, row): "first occurrence" for every dedup decision.
+
+Sources are split into contiguous *groups* (one task each) and hashes into *partitions* (one task
+per slice of them); files per stage are groups × partitions, whatever the corpus size."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections import Counter
 from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import xxhash
 
 from ..document import SCHEMA
-from ..io import atomic_open, exists, fs_and_path, is_local, join, read_json, write_json
+from ..io import atomic_open, fs_and_path, is_local, join
 
-UNIT_MARKER = "_SUCCESS.json"
-STATS_KEY = b"xlm.dedup.stats"
-
-
-def unit_id(unit_path: str) -> str:
-    """Stable directory name of a unit in the stage folders."""
-    return xxhash.xxh64_hexdigest(unit_path.encode())
+WRITE_ROWS = 2_048  # rows buffered per language before a row group is written
 
 
-def iter_unit_batches(unit_path: str, language: str, batch_rows: int,
+def group_bounds(n: int, groups: int) -> list[int]:
+    """Start rank of each of min(n, groups) contiguous groups of n sources, plus n at the end."""
+    g = max(1, min(n, groups))
+    return [i * n // g for i in range(g)] + [n]
+
+
+def group_name(g: int) -> str:
+    return f"group-{g:05d}"
+
+
+def part_name(p: int) -> str:
+    return f"part-{p:05d}"
+
+
+def _row_groups_of(pf: pq.ParquetFile, language: str | None) -> tuple[list[int], list[int]]:
+    """(row groups to read, their first absolute row). Row groups whose language statistics
+    exclude `language` are skipped without being read (units write single-language groups)."""
+    meta = pf.metadata
+    col = pf.schema_arrow.get_field_index("language")
+    keep, starts, start = [], [], 0
+    for i in range(meta.num_row_groups):
+        rg = meta.row_group(i)
+        stats = rg.column(col).statistics
+        if language is None or stats is None or not stats.has_min_max or stats.min <= language <= stats.max:
+            keep.append(i)
+            starts.append(start)
+        start += rg.num_rows
+    return keep, starts
+
+
+def iter_unit_batches(unit_path: str, language: str | None, batch_rows: int,
                       columns: list[str] | None = None) -> Iterator[tuple[np.ndarray, pa.Table]]:
-    """(rows, table) per batch: absolute row numbers (int64, shape (n,)) and the rows of `language`."""
+    """(rows, table) per batch: absolute row numbers (int64, shape (n,)) and the rows of
+    `language` (every row when None). Memory: one batch."""
     fs, path = fs_and_path(unit_path)
-    start = 0
     with fs.open(path, "rb") as f:
         pf = pq.ParquetFile(f)
         cols = None if columns is None else list(dict.fromkeys([*columns, "language"]))
-        for batch in pf.iter_batches(batch_size=batch_rows, columns=cols):
-            table = pa.Table.from_batches([batch])
-            mask = pc.equal(table["language"], language)
-            rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False)) + start
-            start += table.num_rows
-            if len(rows):
-                yield rows, table.filter(mask)
+        groups, starts = _row_groups_of(pf, language)
+        for rg, start in zip(groups, starts):
+            for batch in pf.iter_batches(batch_size=batch_rows, row_groups=[rg], columns=cols):
+                table = pa.Table.from_batches([batch])
+                if language is None:
+                    rows = np.arange(start, start + table.num_rows)
+                else:
+                    mask = pc.equal(table["language"], language)
+                    rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False)) + start
+                    table = table.filter(mask)
+                start += batch.num_rows
+                if len(rows):
+                    yield rows, table
+
+
+def language_index(table: pa.Table, languages: list[str]) -> np.ndarray:
+    """Position of each row's language in `languages`, (n,) int64 (-1: not a wanted language)."""
+    idx = pc.index_in(table["language"], value_set=pa.array(languages))
+    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def write_arrays(uri: str, arrays: dict[str, np.ndarray], meta: dict | None = None) -> None:
@@ -75,50 +114,110 @@ def glob(uri_pattern: str) -> list[str]:
     return [f"{proto}://{p}" for p in found]
 
 
-def write_unit_marker(stage_dir: str, unit_path: str, unit_index: int | None, **info) -> None:
-    write_json(join(stage_dir, unit_id(unit_path), UNIT_MARKER),
-               {"unit_path": unit_path, "unit_index": unit_index, **info})
+class PartitionWriter:
+    """Streams numpy columns into one Arrow IPC file per hash partition
+    (`{stage_dir}/part-<p>/<name>.arrow`), batch by batch: memory is one batch, not one group."""
+
+    def __init__(self, stage_dir: str, name: str, partitions: int, schema: pa.Schema):
+        self.stage_dir, self.name, self.partitions, self.schema = stage_dir, name, partitions, schema
+        self._stack = contextlib.ExitStack()
+        self._writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+
+    def write(self, part: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+        order = np.argsort(part, kind="stable")
+        part = part[order]
+        bounds = np.searchsorted(part, np.arange(self.partitions + 1, dtype=part.dtype))
+        for p in np.unique(part).tolist():
+            a, b = bounds[p], bounds[p + 1]
+            batch = pa.record_batch([pa.array(columns[f.name][order][a:b], f.type) for f in self.schema],
+                                    schema=self.schema)
+            self._writer(p).write_batch(batch)
+
+    def _writer(self, p: int):
+        if p not in self._writers:
+            f = self._stack.enter_context(atomic_open(join(self.stage_dir, part_name(p), f"{self.name}.arrow")))
+            self._writers[p] = self._stack.enter_context(pa.ipc.new_file(f, self.schema))
+        return self._writers[p]
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        # An exception inside: close the temp files without publishing them.
+        if exc[0] is not None:
+            self._stack.__exit__(*exc)
+        else:
+            self.close()
+        return False
 
 
-def unit_done(stage_dir: str, unit_path: str) -> bool:
-    return exists(join(stage_dir, unit_id(unit_path), UNIT_MARKER))
+def read_partition(stage_dir: str, p: int) -> dict[str, np.ndarray]:
+    """Every group's file of partition `p`, concatenated (one listing of the partition folder)."""
+    files = glob(join(stage_dir, part_name(p), "*.arrow"))
+    parts = [read_arrays(f) for f in files]
+    if not parts:
+        return {}
+    return {k: np.concatenate([a[k] for a in parts]) for k in parts[0]}
+
+
+class LanguageWriter:
+    """A stage's output for one group: `{out_dir}/{lang}/group-<g>.parquet` per wanted language
+    (written even when empty, so the next stage's sources are known from the group alone), rows in
+    input order, row groups of WRITE_ROWS rows; each file atomic."""
+
+    def __init__(self, out_dir: str, group: int, languages: list[str]):
+        self.files = {lang: join(out_dir, lang, f"{group_name(group)}.parquet") for lang in languages}
+        self._stack = contextlib.ExitStack()
+        self._writers = {}
+        self._buffers: dict[str, list[pa.Table]] = {lang: [] for lang in languages}
+        self._rows = dict.fromkeys(languages, 0)
+        for lang, uri in self.files.items():
+            f = self._stack.enter_context(atomic_open(uri, "wb"))
+            self._writers[lang] = pq.ParquetWriter(f, SCHEMA, compression="zstd")
+
+    def write(self, language: str, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        self._buffers[language].append(table.select(SCHEMA.names).cast(SCHEMA))
+        self._rows[language] += table.num_rows
+        if self._rows[language] >= WRITE_ROWS:
+            self._flush(language)
+
+    def _flush(self, language: str) -> None:
+        if self._buffers[language]:
+            self._writers[language].write_table(pa.concat_tables(self._buffers[language]))
+        self._buffers[language], self._rows[language] = [], 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            for lang, w in self._writers.items():
+                self._flush(lang)
+                w.close()
+        self._stack.__exit__(*exc)
+        return False
+
+
+# --- transitional: the per-unit API of the cluster stage, until it takes rank ranges ---------
+def unit_id(unit_path: str) -> str:
+    import xxhash
+
+    return xxhash.xxh64_hexdigest(unit_path.encode())
 
 
 def ranked_units(stage_dir: str) -> list[dict]:
-    """Markers of all finished units of a signature folder in (unit_index, path) order; the
-    position in this list is the unit rank used in node keys."""
-    # List unit folders, then read each marker: a glob over "*/_SUCCESS.json" would stat every
-    # partition file of every unit.
+    from ..io import exists, read_json
+
     fs, path = fs_and_path(stage_dir)
     dirs = sorted(fs.ls(path, detail=False)) if fs.exists(path) else []
     names = [d.rstrip("/").rsplit("/", 1)[-1] for d in dirs]
-    markers = [read_json(m) for m in (join(stage_dir, n, UNIT_MARKER) for n in names) if exists(m)]
+    markers = [read_json(m) for m in (join(stage_dir, n, "_SUCCESS.json") for n in names) if exists(m)]
     markers.sort(key=lambda m: (m["unit_index"] is None, m["unit_index"] or 0, m["unit_path"]))
     for rank, m in enumerate(markers):
         m["rank"], m["uid"] = rank, unit_id(m["unit_path"])
     return markers
-
-
-def write_shard(out_path: str, tables: Iterator[pa.Table], stats: Counter) -> Counter:
-    """Write `tables` (SCHEMA) to one zstd Parquet file atomically; `stats` is filled while the
-    iterator runs and stored in the file metadata so a skipped re-run returns the same counters."""
-    with atomic_open(out_path, "wb") as f:
-        writer = None
-        for t in tables:
-            t = t.select(SCHEMA.names).cast(SCHEMA)
-            if writer is None:
-                writer = pq.ParquetWriter(f, SCHEMA, compression="zstd")
-            writer.write_table(t)
-        if writer is None:  # no rows: still a valid, empty file
-            writer = pq.ParquetWriter(f, SCHEMA, compression="zstd")
-        writer.add_key_value_metadata({STATS_KEY: json.dumps(dict(sorted(stats.items())))})
-        writer.close()
-    return stats
-
-
-def shard_stats(out_path: str) -> Counter:
-    """Counters stored by write_shard (for idempotent skips)."""
-    fs, path = fs_and_path(out_path)
-    with fs.open(path, "rb") as f:
-        meta = pq.ParquetFile(f).metadata.metadata or {}
-    return Counter(json.loads(meta.get(STATS_KEY, b"{}")))
