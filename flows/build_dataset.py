@@ -26,16 +26,18 @@ from xlm_core.spec import load_spec
 NETWORK_ERRORS = (ConnectionError, TimeoutError, OSError)
 
 
+def _transient(exc: BaseException) -> bool:
+    """Transient I/O trouble is retried; bad input (missing, denied, malformed) fails at once."""
+    if isinstance(exc, (FileNotFoundError, PermissionError, ValueError)):
+        return False
+    return isinstance(exc, NETWORK_ERRORS)
+
+
 def _retry_on_network(task, task_run, state) -> bool:
-    """Retry a unit only for transient I/O trouble; bad input fails at once with its message."""
     try:
         state.result()
-    except (FileNotFoundError, PermissionError, ValueError):
-        return False
-    except NETWORK_ERRORS:
-        return True
-    except Exception:
-        return False
+    except Exception as exc:  # noqa: BLE001 - classified, not handled
+        return _transient(exc)
     return False
 
 
@@ -63,10 +65,9 @@ def _retry_group(task, task_run, state) -> bool:
     try:
         state.result()
     except GroupFailed as exc:
-        return any(isinstance(e, NETWORK_ERRORS) and not isinstance(e, (FileNotFoundError, PermissionError))
-                   for _, e in exc.failures)
-    except Exception:
-        return False
+        return any(_transient(e) for _, e in exc.failures)
+    except Exception as exc:  # noqa: BLE001 - classified, not handled
+        return _transient(exc)
     return False
 
 

@@ -44,7 +44,7 @@ def test_a_404_input_fails_only_its_unit_and_a_rerun_reuses_the_others(tmp_path,
     assert "404" in rows[0]["message"]
     # the other units ran to the end; nothing that looks like a dataset version was written
     dataset = out / "small"
-    assert len(list(dataset.glob("_work/units/*/done.json"))) == 3
+    assert len(list(dataset.glob("_work/units/_done/*.json"))) == 3
     assert not list(dataset.glob("*/manifest.json")) and not list(dataset.glob("*/*/part-*.parquet"))
     assert len(http_server.requests_for("/ukwiki-*")) == 1  # a 404 is final: no download or task retries
 
@@ -56,5 +56,5 @@ def test_a_404_input_fails_only_its_unit_and_a_rerun_reuses_the_others(tmp_path,
     m = load_manifest(result["version_dir"])
     assert [i["uri"] for i in m["inputs"]] == [WIKI["en"], missing, WIKI["nl"], WET]
     assert m["languages"]["uk"]["documents"] > 0
-    assert len(list(dataset.glob("_work/units/*/done.json"))) == 4
+    assert len(list(dataset.glob("_work/units/_done/*.json"))) == 4
     assert Path(result["version_dir"]).parent == dataset

@@ -15,23 +15,30 @@ from tests.ops.conftest import WIKI, run_builds, tiny_spec
 
 pytestmark = pytest.mark.slow
 
-KINDS = {"unit": "unit", "shards": "language", "write-manifest": "manifest"}
+# task run name prefix -> kind: the input groups, the plan, the dedup/shard stage steps, the manifest
+KINDS = {"units-": "unit", "plan-stages": "plan", "exact-": "dedup", "minhash-": "dedup", "shards-": "shards",
+         "write-manifest": "manifest"}
 
 
-def _task_states(server, flow_run_id: str, expected: int = 2 + 2 + 1, seconds: float = 60) -> Counter:
-    """Counter of (task kind, state name) of one flow run's units, languages and manifest. Task
-    run states reach the server as events, recorded asynchronously: wait until all are final."""
+def _task_states(server, flow_run_id: str, expected: int = 2 + 1 + 1, seconds: float = 60) -> Counter:
+    """Counter of (task kind, state name) of one flow run's cacheable tasks. Task run states reach
+    the server as events, recorded asynchronously: wait until all are final."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     deadline = time.monotonic() + seconds
+    previous = None
     with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
         while True:
             runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
             ours = [(KINDS[k], r) for r in runs for k in KINDS if r.name.startswith(k)]
-            if len(ours) >= expected and all(r.state and r.state.is_final() for _, r in ours):
-                return Counter((kind, r.state_name) for kind, r in ours)
+            final = len(ours) >= expected and all(r.state and r.state.is_final() for _, r in ours)
+            if final and any(kind == "manifest" for kind, _ in ours):
+                counts = Counter((kind, r.state_name) for kind, r in ours)
+                if counts == previous:  # unchanged over one poll: every event has arrived
+                    return counts
+                previous = counts
             if time.monotonic() > deadline:
                 raise AssertionError(f"task runs of {flow_run_id} not all recorded: {[(k, r.state_name) for k, r in ours]}")
             time.sleep(0.5)
@@ -55,17 +62,20 @@ def test_unchanged_spec_is_served_from_cache_and_changes_recompute_only_downstre
     assert [r["state"] for r in runs] == ["COMPLETED"] * 4
     n1, n2, n3, n4 = (_task_states(ops_server, r["flow_run_id"]) for r in runs)
 
-    assert n1 == {("unit", "Completed"): 2, ("language", "Completed"): 2, ("manifest", "Completed"): 1}
-    assert n2 == {("unit", "Cached"): 2, ("language", "Cached"): 2, ("manifest", "Cached"): 1}
+    kinds = {k for k, _ in n1}
+    assert kinds == {"unit", "plan", "dedup", "shards", "manifest"} and n1[("unit", "Completed")] == 2
+    assert set(n1.values()) and all(state == "Completed" for _, state in n1)
+    assert n2 == Counter({(k, "Cached"): n for (k, _), n in n1.items()})
     assert again["result"]["manifest_sha256"] == first["result"]["manifest_sha256"]
-    # a dedup setting: the units are reused, the languages and the manifest (new version) recomputed
-    assert n3 == {("unit", "Cached"): 2, ("language", "Completed"): 2, ("manifest", "Completed"): 1}
+    # a dedup setting: the units are reused, the stages and the manifest (new version) recomputed
+    assert n3[("unit", "Cached")] == 2 and {s for (k, s) in n3 if k != "unit"} == {"Completed"}
     assert dedup_changed["result"]["version"] != first["result"]["version"]
     # a filter setting: everything from the units down
-    assert n4 == {("unit", "Completed"): 2, ("language", "Completed"): 2, ("manifest", "Completed"): 1}
+    assert {s for (_, s) in n4} == {"Completed"} and n4[("unit", "Completed")] == 2
     # results persisted beside the units, not in ~/.prefect: one per computed task run
     results = tmp_path / "out" / "ops" / "_work" / "prefect-results"
-    assert len(list(results.iterdir())) == 5 + 0 + 3 + 5
+    computed = sum(n for c in (n1, n2, n3, n4) for (_, state), n in c.items() if state == "Completed")
+    assert len(list(results.iterdir())) == computed
 
 
 def test_cached_unit_is_recomputed_after_its_input_file_changes(tmp_path, ops_server):
@@ -83,4 +93,4 @@ def test_cached_unit_is_recomputed_after_its_input_file_changes(tmp_path, ops_se
     assert n2[("unit", "Completed")] == 1 and n2[("unit", "Cached")] == 1
     # ... and the recomputed unit found its done marker: same unit id, nothing rewritten
     assert second["result"]["version"] == first["result"]["version"]
-    assert len(list((tmp_path / "out" / "ops" / "_work" / "units").iterdir())) == 2
+    assert len(list((tmp_path / "out" / "ops" / "_work" / "units" / "_done").iterdir())) == 2

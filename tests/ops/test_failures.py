@@ -89,7 +89,7 @@ def wait_units_done(out: Path, n: int, log: Path, seconds: float = 150) -> dict[
     """Done markers (path -> mtime_ns) once at least `n` units of the build under `out` are done."""
     deadline = time.monotonic() + seconds
     while True:
-        done = {p: p.stat().st_mtime_ns for p in (out / "failures" / "_work" / "units").glob("*/done.json")}
+        done = {p: p.stat().st_mtime_ns for p in (out / "failures" / "_work" / "units").glob("_done/*.json")}
         if len(done) >= n:
             return done
         if time.monotonic() > deadline:
@@ -160,7 +160,7 @@ def test_worker_killed_mid_build_then_retried_gives_the_same_dataset(deployed, m
             assert run.state.is_completed(), (run.state, log2.read_text()[-3000:])
             assert run.run_count >= 2
     assert_same_dataset(out, reference)
-    after = {p: p.stat().st_mtime_ns for p in (out / "failures" / "_work" / "units").glob("*/done.json")}
+    after = {p: p.stat().st_mtime_ns for p in (out / "failures" / "_work" / "units").glob("_done/*.json")}
     assert len(after) == 4
     assert all(after[p] == mtime for p, mtime in done.items()), "a unit finished before the kill was recomputed"
 
@@ -269,5 +269,5 @@ def test_s3_input_denied_fails_only_its_unit_and_the_run_names_it(deployed, s3_s
         rows = artifacts_of(client, run.id)["dataset-failed-units"]
     assert [(r["unit"], r["input"], r["error"]) for r in rows] == [(2, uk, "DownloadError")]
     fs = s3fs.S3FileSystem(skip_instance_cache=True)
-    assert len(fs.glob(f"{s3_bucket}/datasets/denied/_work/units/*/done.json")) == 3
+    assert len(fs.glob(f"{s3_bucket}/datasets/denied/_work/units/_done/*.json")) == 3
     assert not fs.glob(f"{s3_bucket}/datasets/denied/*/manifest.json")
