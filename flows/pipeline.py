@@ -1,7 +1,8 @@
 """The whole chain as one Prefect flow: build_dataset -> train_vocab (+ tokenize, parallel data)
 -> pretrain -> evaluate_xnli, each a subflow. A stage whose output exists for the same inputs
-is skipped (see xlm_core.pipeline for the keys); `pipeline.variants` trains and evaluates several
-arms (e.g. MLM vs MLM+TLM) over the same dataset and vocabulary and reports them side by side.
+is skipped (see xlm_core.pipeline for the keys and the markers); `pipeline.variants` trains and
+evaluates several arms (e.g. MLM vs MLM+TLM) over the same dataset and vocabulary and reports
+them side by side.
 
 With `pipeline.gpu_deployments` (or the flow's `gpu_deployments` parameter) the GPU stages run as
 the `pretrain` and `evaluate-xnli` deployments, i.e. on the gpu work pool's workers, as child runs
@@ -21,13 +22,12 @@ from flows.evaluate_xnli import evaluate_xnli
 from flows.pretrain import pretrain
 from flows.train_vocab import train_vocab
 from xlm_core import pipeline as chain
-from xlm_core.io import exists, join, read_json, write_json
+from xlm_core.io import join, read_json, write_json
 from xlm_core.spec import load_spec
+from xlm_core.steps import StepMarkers, run_step
 from xlm_core.vocab.stage import configs_from_spec
 from xlm_core.xnli.config import resolve_spec_section
 from xlm_core.xnli.report import markdown_table, results_path, side_by_side
-
-DONE = "pipeline-stage.json"
 
 
 def _check_deployments(deployments: dict[str, str] | None) -> None:
@@ -70,33 +70,33 @@ def _run_stage(deployments: dict[str, str] | None, stage: str, flow_fn, **parame
     return None
 
 
-def _vocab_stage(spec, dataset: dict) -> dict:
-    out = join(chain.runs_root(spec), f"vocab-{chain.vocab_key(dataset['version'], spec)}")
-    marker = join(out, DONE)
-    if exists(marker):
-        get_run_logger().info("vocabulary is current: %s", out)
-        return {**read_json(marker), "reused": True}
+def _vocab_stage(spec, dataset: dict, markers: StepMarkers) -> dict:
+    stage = chain.vocab_stage(spec, dataset["version"])
     vocab, tok, inputs, par = configs_from_spec(spec)
-    result = train_vocab(dataset["version_dir"], out, vocab, tokenize=True, tokenize_config=tok,
-                         parallel_inputs=inputs, parallel_config=par)
-    write_json(marker, result)
-    return {**result, "reused": False}
+    result, reused = run_step(markers, stage.step, train_vocab, dataset["version_dir"], stage.out, vocab,
+                              tokenize=True, tokenize_config=tok, parallel_inputs=inputs, parallel_config=par,
+                              key=stage.key)
+    if reused:
+        get_run_logger().info("vocabulary is current: %s", stage.out)
+    return {**result, "reused": reused}
 
 
-def _pretrain_stage(spec, variant: chain.Variant, vocab: dict, deployments: dict[str, str] | None) -> tuple[str, bool]:
+def _pretrain_stage(spec, variant: chain.Variant, vocab: dict, deployments: dict[str, str] | None,
+                    markers: StepMarkers) -> tuple[str, bool]:
     nproc = int(spec.section("pipeline").get("nproc", 1))
-    out = join(chain.runs_root(spec), f"pretrain-{variant.name}-{chain.pretrain_key(vocab['sha256'], variant)}")
-    export_dir = join(out, "hf")
-    marker = join(out, DONE)
-    if exists(marker):
-        get_run_logger().info("pretraining %s is current: %s", variant.name, out)
-        return export_dir, True
-    config_path = join(out, "run.json")
-    write_json(config_path, chain.run_config(variant, vocab, join(out, "train"), nproc))
-    _run_stage(deployments, "pretrain", pretrain, config=config_path, nproc_per_node=nproc,
-               export_dir=export_dir, tokenizer_dir=vocab["hf"])
-    write_json(marker, {"export": export_dir})
-    return export_dir, False
+    stage = chain.pretrain_stage(spec, variant, vocab["sha256"])
+
+    def train() -> dict:
+        config_path, export_dir = join(stage.out, "run.json"), join(stage.out, "hf")
+        write_json(config_path, chain.run_config(variant, vocab, join(stage.out, "train"), nproc))
+        _run_stage(deployments, "pretrain", pretrain, config=config_path, nproc_per_node=nproc,
+                   export_dir=export_dir, tokenizer_dir=vocab["hf"])
+        return {"export": export_dir}
+
+    done, reused = run_step(markers, stage.step, train, key=stage.key)
+    if reused:
+        get_run_logger().info("pretraining %s is current: %s", variant.name, stage.out)
+    return done["export"], reused
 
 
 def _report(spec, results: dict[str, dict]) -> str:
@@ -124,10 +124,11 @@ def pipeline(spec_path: str, gpu_deployments: bool | None = None) -> dict:
     deployments = chain.gpu_deployments(spec, gpu_deployments)
     _check_deployments(deployments)
     dataset = build_dataset(spec_path)
-    vocab = _vocab_stage(spec, dataset)
+    markers = chain.stage_markers(spec)
+    vocab = _vocab_stage(spec, dataset, markers)
     results, reused = {}, {"dataset": dataset["reused_units"], "vocab": vocab["reused"]}
     for variant in chain.variants(spec):
-        model, reused[f"pretrain:{variant.name}"] = _pretrain_stage(spec, variant, vocab, deployments)
+        model, reused[f"pretrain:{variant.name}"] = _pretrain_stage(spec, variant, vocab, deployments, markers)
         xnli_dir = join(os.path.dirname(model), "xnli")
         _run_stage(deployments, "evaluate_xnli", evaluate_xnli, model=model, out=xnli_dir,
                    xnli=resolve_spec_section(spec))

@@ -3,8 +3,9 @@
 corpora -> cleaned pairs -> TLM pair streams.
 
 Thin on purpose: every task is one call into `xlm_core.vocab` / `.tokenize` / `.parallel`;
-tasks pass paths and small records. Each step is resumable on its own (markers keyed by its
-inputs), so Prefect's result cache is not used."""
+tasks pass paths and small records. Each step is resumable on its own (`xlm_core.steps` markers
+keyed by its inputs; one `StepMarkers` per stage, shared by its tasks, lists `_done/` once), so
+Prefect's result cache is not used."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from xlm_core.io import join
 from xlm_core.parallel.config import ParallelConfig
 from xlm_core.shards.manifest import load_manifest
+from xlm_core.steps import StepMarkers
 from xlm_core.tokenize.config import TokenizeConfig
 from xlm_core.vocab import sampling, stage
 from xlm_core.vocab.config import VocabConfig
@@ -25,20 +27,29 @@ from xlm_core.vocab.report import to_markdown
 
 
 @task(name="count-sentences", task_run_name="count-{language}", cache_policy=NO_CACHE)
-def count_language(dataset_dir: str, language: str, shards: list[dict], out_dir: str) -> int:
-    return stage.count_step(dataset_dir, language, shards, out_dir)
+def count_language(dataset_dir: str, language: str, shards: list[dict], out_dir: str, markers: StepMarkers) -> int:
+    return stage.count_step(dataset_dir, language, shards, out_dir, markers=markers)
 
 
 @task(name="sample-sentences", task_run_name="sample-{language}", cache_policy=NO_CACHE)
 def sample_language(
-    dataset_dir: str, language: str, shards: list[dict], out_dir: str, available: int, target: int, config: VocabConfig
+    dataset_dir: str,
+    language: str,
+    shards: list[dict],
+    out_dir: str,
+    available: int,
+    target: int,
+    config: VocabConfig,
+    markers: StepMarkers,
 ) -> dict:
-    return stage.sample_step(dataset_dir, language, shards, out_dir, available=available, target=target, config=config)
+    return stage.sample_step(
+        dataset_dir, language, shards, out_dir, available=available, target=target, config=config, markers=markers
+    )
 
 
 @task(name="train-sentencepiece", cache_policy=NO_CACHE)
-def train(samples: dict[str, dict], out_dir: str, config: VocabConfig) -> dict:
-    return stage.train_step(samples, out_dir, config)
+def train(samples: dict[str, dict], out_dir: str, config: VocabConfig, markers: StepMarkers) -> dict:
+    return stage.train_step(samples, out_dir, config, markers=markers)
 
 
 @task(name="export-hf-tokenizer", cache_policy=NO_CACHE)
@@ -52,11 +63,13 @@ def report(model: str, samples: dict[str, dict], realised: dict, out_dir: str) -
 
 
 @task(name="tokenize-shard", task_run_name="tokenize-{shard[path]}", retries=1, cache_policy=NO_CACHE)
-def tokenize_shard(dataset_dir: str, shard: dict, out_root: str, model: str, config: TokenizeConfig) -> dict:
+def tokenize_shard(
+    dataset_dir: str, shard: dict, out_root: str, model: str, config: TokenizeConfig, markers: StepMarkers
+) -> dict:
     from xlm_core.tokenize.shard import tokenize_shard as run
     from xlm_core.vocab.model import Vocabulary
 
-    return run(dataset_dir, shard, out_root, Vocabulary(model), config)
+    return run(dataset_dir, shard, out_root, Vocabulary(model), config, markers=markers)
 
 
 @task(name="tokenize-manifest", cache_policy=NO_CACHE)
@@ -129,17 +142,18 @@ def train_vocab(
     logger = get_run_logger()
     manifest = load_manifest(dataset_dir)
     shards = stage.language_shards(manifest, config.languages)
-    count_f = {lang: count_language.submit(dataset_dir, lang, s, out_dir) for lang, s in shards.items()}
+    markers = StepMarkers(out_dir)  # one listing of `_done/` for every count, sample and train step
+    count_f = {lang: count_language.submit(dataset_dir, lang, s, out_dir, markers) for lang, s in shards.items()}
     counts = {lang: f.result() for lang, f in count_f.items()}
     plan = sampling.plan(counts, alpha=config.alpha, budget=config.sentences)
     sample_f = {
-        lang: sample_language.submit(dataset_dir, lang, s, out_dir, counts[lang], plan[lang]["target"], config)
+        lang: sample_language.submit(dataset_dir, lang, s, out_dir, counts[lang], plan[lang]["target"], config, markers)
         for lang, s in shards.items()
     }
     samples = {lang: f.result() for lang, f in sample_f.items()}
     realised = sampling.realised(plan, samples)
     stage.write_sampling(out_dir, config, realised)
-    trained = train(samples, out_dir, config)
+    trained = train(samples, out_dir, config, markers)
     hf = export(trained["model"], out_dir)
     rep = report(trained["model"], samples, realised, out_dir)
     logger.info("vocabulary %s: %d ids, sha256 %s", trained["model"], trained["vocab_size"], trained["sha256"][:12])
@@ -148,8 +162,9 @@ def train_vocab(
     result = {**trained, "hf": hf, "report": join(out_dir, "vocab", "report.md")}
     if tokenize:
         out_root = join(out_dir, "tokens")
+        token_markers = StepMarkers(out_root)  # one listing for all shards
         futures = [
-            tokenize_shard.submit(dataset_dir, s, out_root, trained["model"], tokenize_config)
+            tokenize_shard.submit(dataset_dir, s, out_root, trained["model"], tokenize_config, token_markers)
             for lang_shards in shards.values()
             for s in lang_shards
         ]

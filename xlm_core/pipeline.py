@@ -3,7 +3,9 @@ stage's output is current, and the checks that must pass before hours of compute
 
 A stage's output directory is named by a hash of everything it depends on (upstream output
 digest + its own spec section), so an unchanged spec finds every stage done, and a change
-upstream makes every stage below it stale (it gets a new directory) without touching the rest."""
+upstream makes every stage below it stale (it gets a new directory) without touching the rest.
+A stage is done when its step marker `<runs>/<spec name>/_done/<output dir name>.json` exists
+(`xlm_core.steps`; one listing answers for every stage of a pipeline run), written last."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import os
 from dataclasses import dataclass
 
 from xlm_core.io import canonical_json, join
+from xlm_core.steps import StepMarkers
 
 DEFAULT_RUNS = "out/runs"
 
@@ -60,6 +63,19 @@ class Variant:
     """Spec `model` section with the variant's overrides applied."""
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Stage:
+    """Where one stage of the chain writes, and the step that records it done."""
+
+    step: str
+    """Step name under `<runs>/_done/`: the output directory's name, so every key keeps its own
+    marker (going back to an earlier setting finds its outputs done)."""
+    out: str
+    """Output directory, `<runs>/<step>`."""
+    key: str
+    """Hash of what decides the output (upstream digest + the stage's spec sections)."""
+
+
 def key(*parts) -> str:
     return hashlib.sha256(canonical_json(list(parts))).hexdigest()[:12]
 
@@ -98,6 +114,27 @@ def vocab_key(dataset_version: str, spec) -> str:
 
 def pretrain_key(vocab_sha256: str, variant: Variant) -> str:
     return key("pretrain", vocab_sha256, variant.model, variant.train)
+
+
+def stage_markers(spec) -> StepMarkers:
+    """The done markers of the chain's stages, `<runs>/<spec name>/_done/` (one per pipeline run)."""
+    return StepMarkers(runs_root(spec))
+
+
+def _stage(spec, step: str, stage_key: str) -> Stage:
+    return Stage(step=step, out=join(runs_root(spec), step), key=stage_key)
+
+
+def vocab_stage(spec, dataset_version: str) -> Stage:
+    """Vocabulary + token streams (+ parallel pairs) of a dataset version: `vocab-<key>`."""
+    k = vocab_key(dataset_version, spec)
+    return _stage(spec, f"vocab-{k}", k)
+
+
+def pretrain_stage(spec, variant: Variant, vocab_sha256: str) -> Stage:
+    """Pretraining of one variant on one vocabulary: `pretrain-<variant>-<key>` (run.json, train/, hf/)."""
+    k = pretrain_key(vocab_sha256, variant)
+    return _stage(spec, f"pretrain-{variant.name}-{k}", k)
 
 
 def wants_tlm(variant: Variant) -> bool:

@@ -78,3 +78,22 @@ def test_ingest_is_reproducible(pairs, tmp_path):
     config = ParallelConfig(skip_lid=("sw",), languages=("de", "sw", "zh", "hi"))
     again = ingest_parallel([{"tsv": str(TATOEBA)}], str(tmp_path), config)
     assert again == manifest
+
+
+def test_rerun_reuses_ingest_and_pair_streams(pairs, built_vocab):
+    root, manifest = pairs
+    config = ParallelConfig(skip_lid=("sw",), languages=("de", "sw", "zh", "hi"))
+    files = [root / "parallel" / "de-en" / "part-00000.parquet", root / "tokens" / "de-en" / "de.bin"]
+    before = [p.stat().st_mtime_ns for p in files]
+    assert ingest_parallel([{"tsv": str(TATOEBA)}], str(root / "parallel"), config) == manifest
+    tokenize_pairs(str(root / "parallel"), str(root / "tokens"), built_vocab["model"])
+    assert [p.stat().st_mtime_ns for p in files] == before
+    assert [p.name for p in (root / "parallel" / "_done").iterdir()] == ["ingest.json"]
+    assert [p.name for p in (root / "tokens" / "_done").iterdir()] == ["tokenize.json"]
+
+
+def test_changed_cleaning_config_reruns_ingest(tmp_path):
+    first = ingest_parallel([{"tsv": str(TATOEBA)}], str(tmp_path), ParallelConfig(languages=("de",)), lid=False)
+    again = ingest_parallel([{"tsv": str(TATOEBA)}], str(tmp_path), ParallelConfig(languages=("de", "zh")), lid=False)
+    assert [p["pair"] for p in first["pairs"]] == ["de-en"]
+    assert [p["pair"] for p in again["pairs"]] == ["de-en", "zh-en"]

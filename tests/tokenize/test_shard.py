@@ -73,6 +73,19 @@ def test_rerun_skips_finished_shards_and_redoes_damaged_ones(tokens, built_vocab
     assert not [p for p in os.listdir(out / "fr") if ".tmp-" in p]
 
 
+def test_markers_are_one_folder_keyed_by_shard_and_vocabulary(tokens, built_vocab, tatoeba_dataset):
+    out, manifest = tokens
+    assert sorted(p.name for p in (out / "_done").iterdir()) == sorted(
+        s["source"].replace("/", ".").replace(".parquet", ".json") for s in manifest["shards"]
+    )
+    vocab = Vocabulary(built_vocab["model"])
+    shard = next(s for s in load_manifest(str(tatoeba_dataset))["shards"] if s["path"] == "de/part-00000.parquet")
+    other = {**shard, "sha256": "0" * 64}  # the same path, rebuilt from other data
+    assert not tokenize_shard(str(tatoeba_dataset), other, str(out), vocab)["skipped"]
+    assert not tokenize_shard(str(tatoeba_dataset), shard, str(out), vocab)["skipped"]
+    assert tokenize_shard(str(tatoeba_dataset), shard, str(out), vocab)["skipped"]
+
+
 def test_empty_shard_gives_an_empty_stream(tokens):
     out, manifest = tokens
     empty = next(s for s in manifest["shards"] if s["source"] == "sw/part-00002.parquet")

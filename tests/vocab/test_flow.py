@@ -44,6 +44,8 @@ def test_rerun_reuses_every_step(runs):
     out, first, again, mtimes = runs
     assert again["sha256"] == first["sha256"]
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.bin")} == mtimes
+    steps = [f"{step}-{lang}.json" for step in ("count", "sample") for lang in ("de", "sw", "zh")]
+    assert sorted(p.name for p in (out / "_done").iterdir()) == sorted([*steps, "train.json"])
 
 
 def test_vocab_command_is_registered():

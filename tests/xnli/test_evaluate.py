@@ -78,6 +78,7 @@ def test_rerun_reuses_finished_steps(run, tiny_model, caplog):
         run_xnli(tiny_model, str(out), config)
     assert "fine-tuning already done" in caplog.text and "test predictions already done" in caplog.text
     assert (out / "best_model" / "model.safetensors").stat().st_mtime_ns == before
+    assert sorted(p.name for p in (out / "_done").iterdir()) == ["finetune.json", "test.json"]
 
 
 def test_missing_data_file_names_the_field(tiny_model, tmp_path):

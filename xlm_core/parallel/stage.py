@@ -2,7 +2,8 @@
 
 One language pair is cleaned at a time and held in memory while it is (the length-ratio filter
 needs the pair's median first); a pair's Parquet is written atomically, so a re-run rewrites the
-same bytes."""
+same bytes. The whole ingest is one step (`{out}/_done/ingest.json`, see `xlm_core.steps`), keyed
+by the inputs' checksums and the cleaning config."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xlm_core.document import document_id
-from xlm_core.io import atomic_open, exists, join, read_json, sha256_file, write_json
+from xlm_core.io import atomic_open, exists, join, sha256_file, write_json
 from xlm_core.parallel.clean import clean_pairs
 from xlm_core.parallel.config import ParallelConfig
 from xlm_core.parallel.ingest import Pair, read_moses, read_tsv
+from xlm_core.steps import StepMarkers, run_step
 
 log = logging.getLogger(__name__)
 
@@ -60,20 +62,6 @@ def pairs_table(pairs: list[Pair]) -> pa.Table:
     )
 
 
-def _reusable(out_dir: str, inputs: list[dict], config: dict) -> dict | None:
-    """The existing manifest when made from the same inputs (checksums) and config, with its
-    Parquet files still in place (a re-run of the flow does not redo the cleaning)."""
-    uri = join(out_dir, MANIFEST)
-    if not exists(uri):
-        return None
-    done = read_json(uri)
-    if done.get("inputs") != inputs or done.get("config") != config:
-        return None
-    if not all(exists(join(out_dir, r["path"])) for r in done["pairs"]):
-        return None
-    return done
-
-
 def ingest_parallel(inputs: list[dict], out_dir: str, config: ParallelConfig = ParallelConfig(), *, lid=None) -> dict:
     """Read, clean and write every language pair; returns the manifest (also written).
     `lid`: a LanguageIdentifier (default: the bundled lid.176); pass False to skip language ID."""
@@ -90,8 +78,26 @@ def ingest_parallel(inputs: list[dict], out_dir: str, config: ParallelConfig = P
         "languages": list(config.languages or []),
         "lid": lid is not False,
     }
-    if (done := _reusable(out_dir, input_records, config_record)) is not None:
-        return done
+    key = {"inputs": input_records, "config": config_record}
+    # A re-run of the flow does not redo the cleaning: same inputs (checksums) and config, with the
+    # Parquet files still in place.
+    manifest, _ = run_step(
+        StepMarkers(out_dir),
+        "ingest",
+        _ingest,
+        inputs,
+        out_dir,
+        config,
+        lid,
+        key,
+        key=key,
+        intact=lambda done: all(exists(join(out_dir, r["path"])) for r in done["pairs"]),
+    )
+    return manifest
+
+
+def _ingest(inputs: list[dict], out_dir: str, config: ParallelConfig, lid, key: dict) -> dict:
+    """Every pair cleaned and written; the manifest (also written) records `key` (inputs, config)."""
     groups: dict[str, list[Pair]] = {}
     for spec in inputs:
         for pair in read_input(spec):
@@ -129,8 +135,7 @@ def ingest_parallel(inputs: list[dict], out_dir: str, config: ParallelConfig = P
         log.info("%s: kept %d of %d pairs", name, len(kept), c["read"])
     manifest = {
         "kind": MANIFEST_KIND,
-        "inputs": input_records,
-        "config": config_record,
+        **key,
         "pairs": records,
         "counters": counters,
     }

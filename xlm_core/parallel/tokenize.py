@@ -1,4 +1,7 @@
-"""Tokenize cleaned sentence pairs into aligned token streams for TLM (read by `PairDataset`)."""
+"""Tokenize cleaned sentence pairs into aligned token streams for TLM (read by `PairDataset`).
+
+One step (`{out}/_done/tokenize.json`, see `xlm_core.steps`) keyed by the vocabulary's sha256 and
+the pairs' source checksums."""
 
 from __future__ import annotations
 
@@ -6,32 +9,24 @@ import os
 
 import pyarrow.parquet as pq
 
-from xlm_core.io import exists, fs_and_path, join, read_json, write_json
+from xlm_core.io import fs_and_path, join, read_json, write_json
 from xlm_core.parallel.dataset import MANIFEST, MANIFEST_KIND
+from xlm_core.steps import StepMarkers, run_step
 from xlm_core.tokenize.manifest import vocab_entry
 from xlm_core.tokenize.stream import StreamWriter
 from xlm_core.vocab.model import Vocabulary
 
 
-def _reusable(out_root: str, source: dict, vocab: Vocabulary) -> dict | None:
-    """The existing manifest when it was made from the same pairs with the same vocabulary and
-    its stream files still have their recorded sizes."""
-    uri = join(out_root, MANIFEST)
-    if not exists(uri):
-        return None
-    done = read_json(uri)
-    if done.get("vocab", {}).get("sha256") != vocab.sha256 or [
-        (e["pair"], e["source_sha256"]) for e in done["pairs"]
-    ] != [(r["pair"], r["sha256"]) for r in source["pairs"]]:
-        return None
+def _streams_intact(out_root: str, manifest: dict) -> bool:
+    """Every stream file of `manifest` still has its recorded size."""
     _, root = fs_and_path(out_root)
-    for e in done["pairs"]:
+    for e in manifest["pairs"]:
         for rec in e["streams"].values():
             for rel, size in ((rec["bin"], rec["bin_bytes"]), (rec["idx"], rec["idx_bytes"])):
                 path = os.path.join(root, e["pair"], rel)
                 if not os.path.isfile(path) or os.path.getsize(path) != size:
-                    return None
-    return done
+                    return False
+    return True
 
 
 def tokenize_pairs(parallel_dir: str, out_root: str, vocab: Vocabulary | str, *, num_threads: int = -1) -> dict:
@@ -40,8 +35,24 @@ def tokenize_pairs(parallel_dir: str, out_root: str, vocab: Vocabulary | str, *,
     `PairDataset.tlm_example` adds them. Returns the manifest (also written)."""
     vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     source = read_json(join(parallel_dir, "manifest.json"))
-    if (done := _reusable(out_root, source, vocab)) is not None:
-        return done
+    # Reused when made from the same pairs with the same vocabulary, its files of the recorded sizes.
+    key = {"vocab_sha256": vocab.sha256, "pairs": [[r["pair"], r["sha256"]] for r in source["pairs"]]}
+    manifest, _ = run_step(
+        StepMarkers(out_root),
+        "tokenize",
+        _tokenize,
+        parallel_dir,
+        source,
+        out_root,
+        vocab,
+        num_threads,
+        key=key,
+        intact=lambda done: _streams_intact(out_root, done),
+    )
+    return manifest
+
+
+def _tokenize(parallel_dir: str, source: dict, out_root: str, vocab: Vocabulary, num_threads: int) -> dict:
     entries = []
     for rec in source["pairs"]:
         fs, path = fs_and_path(join(parallel_dir, rec["path"]))

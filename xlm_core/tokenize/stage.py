@@ -1,9 +1,11 @@
 """The whole tokenize stage in one process (tests, benchmarks, scripts); the Prefect flow maps
-`tokenize_shard` over shards as separate tasks and then writes the same manifest."""
+`tokenize_shard` over shards as separate tasks and then writes the same manifest. The shards
+share one `StepMarkers(out_root)`: one listing of `{out_root}/_done/` answers "done?" for all."""
 
 from __future__ import annotations
 
 from xlm_core.shards.manifest import load_manifest
+from xlm_core.steps import StepMarkers
 from xlm_core.tokenize.config import TokenizeConfig
 from xlm_core.tokenize.manifest import build_token_manifest, write_token_manifest
 from xlm_core.tokenize.shard import tokenize_shard
@@ -34,7 +36,11 @@ def tokenize_dataset(
     """Tokenize every shard of the dataset version at `dataset_dir` into `out_root`; returns the manifest."""
     vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     manifest = load_manifest(dataset_dir)
-    records = [tokenize_shard(dataset_dir, s, out_root, vocab, config) for s in select_shards(manifest, languages)]
+    markers = StepMarkers(out_root)
+    records = [
+        tokenize_shard(dataset_dir, s, out_root, vocab, config, markers=markers)
+        for s in select_shards(manifest, languages)
+    ]
     token_manifest = build_token_manifest(manifest, vocab, records, seq_len=config.seq_len)
     write_token_manifest(out_root, token_manifest)
     return token_manifest

@@ -1,10 +1,12 @@
-"""Steps of the vocabulary stage, each resumable through a marker file keyed by its inputs, and
-`build_vocab` running them all in one process (tests, scripts). The Prefect flow runs the same
-steps as tasks: count and sample per language, train, export, report.
+"""Steps of the vocabulary stage, each resumable through a `xlm_core.steps` marker keyed by its
+inputs, and `build_vocab` running them all in one process (tests, scripts). The Prefect flow runs
+the same steps as tasks: count and sample per language, train, export, report. The steps of one
+`out_dir` share one `StepMarkers(out_dir)` (pass it as `markers=`), so "done?" is one listing.
 
 Output layout under `out_dir`:
-  sample/{lang}.txt (+ .count.json, .done.json)   α-sampled sentences, one per line
-  vocab/spm.model, spm.vocab, train.done.json     the SentencePiece model
+  _done/count-{lang}.json, sample-{lang}.json, train.json   step markers (keyed by the inputs)
+  sample/{lang}.txt                               α-sampled sentences, one per line
+  vocab/spm.model, spm.vocab                      the SentencePiece model
   vocab/sampling.json                             formula vs realised proportions
   vocab/report.json, report.md                    per-language fertility etc.
   vocab/hf/                                       Hugging Face tokenizer folder"""
@@ -13,8 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from xlm_core.io import exists, fs_and_path, join, read_json, write_json
+from xlm_core.io import exists, fs_and_path, join, write_json
 from xlm_core.shards.manifest import load_manifest
+from xlm_core.steps import StepMarkers, run_step
 from xlm_core.vocab import sampling
 from xlm_core.vocab.config import VocabConfig
 from xlm_core.vocab.hf_export import export_hf_tokenizer
@@ -41,22 +44,13 @@ def language_shards(manifest: dict, languages: tuple[str, ...] | None) -> dict[s
     return out
 
 
-def _reuse(marker: str, key: dict) -> dict | None:
-    if exists(marker):
-        done = read_json(marker)
-        if done.get("key") == key:
-            return done["result"]
-    return None
-
-
-def count_step(dataset_dir: str, language: str, shards: list[dict], out_dir: str) -> int:
+def count_step(
+    dataset_dir: str, language: str, shards: list[dict], out_dir: str, *, markers: StepMarkers | None = None
+) -> int:
     """Sentences of one language (pass 1), remembered per shard checksums."""
-    marker = join(out_dir, "sample", f"{language}.count.json")
     key = {"shards": [s["sha256"] for s in shards]}
-    if (done := _reuse(marker, key)) is not None:
-        return done
-    n = sampling.count_sentences([join(dataset_dir, s["path"]) for s in shards])
-    write_json(marker, {"key": key, "result": n})
+    paths = [join(dataset_dir, s["path"]) for s in shards]
+    n, _ = run_step(markers or StepMarkers(out_dir), f"count-{language}", sampling.count_sentences, paths, key=key)
     return n
 
 
@@ -69,9 +63,9 @@ def sample_step(
     available: int,
     target: int,
     config: VocabConfig,
+    markers: StepMarkers | None = None,
 ) -> dict:
     """Write `sample/{language}.txt` (pass 2); skipped when its marker matches the inputs."""
-    marker = join(out_dir, "sample", f"{language}.done.json")
     out_uri = join(out_dir, "sample", f"{language}.txt")
     key = {
         "shards": [s["sha256"] for s in shards],
@@ -80,9 +74,10 @@ def sample_step(
         "seed": config.seed,
         "max_sentence_bytes": config.max_sentence_bytes,
     }
-    if (done := _reuse(marker, key)) is not None and exists(out_uri):
-        return done
-    result = sampling.sample_language(
+    result, _ = run_step(
+        markers or StepMarkers(out_dir),
+        f"sample-{language}",
+        sampling.sample_language,
         language,
         [join(dataset_dir, s["path"]) for s in shards],
         available=available,
@@ -90,15 +85,16 @@ def sample_step(
         seed=config.seed,
         out_uri=out_uri,
         max_sentence_bytes=config.max_sentence_bytes,
+        key=key,
+        intact=lambda _: exists(out_uri),
     )
-    write_json(marker, {"key": key, "result": result})
     return result
 
 
-def train_step(samples: dict[str, dict], out_dir: str, config: VocabConfig) -> dict:
+def train_step(
+    samples: dict[str, dict], out_dir: str, config: VocabConfig, *, markers: StepMarkers | None = None
+) -> dict:
     """Train (or reuse) `vocab/spm.model` on the sample files."""
-    vocab_dir = join(out_dir, "vocab")
-    marker = join(vocab_dir, "train.done.json")
     key = {
         "config": {
             **dataclasses.asdict(config),
@@ -107,10 +103,17 @@ def train_step(samples: dict[str, dict], out_dir: str, config: VocabConfig) -> d
         },
         "samples": {lang: s["sha256"] for lang, s in sorted(samples.items())},
     }
-    if (done := _reuse(marker, key)) is not None and exists(done["model"]):
-        return done
-    result = train_sentencepiece([samples[lang]["path"] for lang in sorted(samples)], vocab_dir, config)
-    write_json(marker, {"key": key, "result": result})
+    files = [samples[lang]["path"] for lang in sorted(samples)]
+    result, _ = run_step(
+        markers or StepMarkers(out_dir),
+        "train",
+        train_sentencepiece,
+        files,
+        join(out_dir, "vocab"),
+        config,
+        key=key,
+        intact=lambda done: exists(done["model"]),
+    )
     return result
 
 
@@ -149,17 +152,17 @@ def build_vocab(dataset_dir: str, out_dir: str, config: VocabConfig) -> dict:
     `sampling` (formula vs realised) and `report`."""
     manifest = load_manifest(dataset_dir)
     shards = language_shards(manifest, config.languages)
-    counts = {lang: count_step(dataset_dir, lang, s, out_dir) for lang, s in shards.items()}
+    markers = StepMarkers(out_dir)
+    counts = {lang: count_step(dataset_dir, lang, s, out_dir, markers=markers) for lang, s in shards.items()}
     plan = sampling.plan(counts, alpha=config.alpha, budget=config.sentences)
     samples = {
-        lang: sample_step(
-            dataset_dir, lang, s, out_dir, available=counts[lang], target=plan[lang]["target"], config=config
-        )
+        lang: sample_step(dataset_dir, lang, s, out_dir, available=counts[lang], target=plan[lang]["target"],
+                          config=config, markers=markers)
         for lang, s in shards.items()
     }
     realised = sampling.realised(plan, samples)
     write_sampling(out_dir, config, realised)
-    trained = train_step(samples, out_dir, config)
+    trained = train_step(samples, out_dir, config, markers=markers)
     hf = export_step(trained["model"], out_dir)
     report = report_step(trained["model"], samples, realised, out_dir)
     return {**trained, "hf": hf, "sampling": realised, "report": report}

@@ -6,6 +6,9 @@ Steps pass paths, not data (a Prefect task per step): `check_inputs` -> `run_fin
 
 Prediction files hold `pair_id, gold_label, predicted_label` per pair, so every accuracy in the
 report can be recomputed from them independently.
+
+Fine-tuning and testing are resumable steps of the run folder (`<out>/_done/finetune.json`,
+`<out>/_done/test.json`, see `xlm_core.steps`), keyed by `inputs_key`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import random
 
 from xlm_core import io as xio
+from xlm_core.steps import StepMarkers, run_step
 from xlm_core.xnli.config import XnliConfig
 from xlm_core.xnli.data import LABELS, NliPair, read_training_file, read_xnli, split_dev_for_training
 from xlm_core.xnli.finetune import (
@@ -124,31 +128,30 @@ def inputs_key(model_path: str, config: XnliConfig) -> str:
     return h.hexdigest()
 
 
-def _finished(marker: str, key: str) -> bool:
-    return xio.exists(marker) and xio.read_json(marker).get("inputs_key") == key
-
-
-def _remove(uri: str) -> None:
-    fs, path = xio.fs_and_path(uri)
-    if fs.exists(path):
-        fs.rm(path)
-
-
 def run_finetune(model_path: str, out_dir: str, config: XnliConfig) -> dict:
     """Fine-tune and write `<out>/best_model/` and `<out>/training.json`; returns their paths.
     A run folder already holding this result for the same inputs is reused, not recomputed."""
-    path = xio.join(out_dir, "training.json")
     best_model = xio.join(out_dir, "best_model")
-    key = inputs_key(model_path, config)
-    if _finished(path, key) and xio.exists(xio.join(best_model, "config.json")):
+    done, reused = run_step(
+        StepMarkers(out_dir),
+        "finetune",
+        _finetune,
+        model_path,
+        out_dir,
+        config,
+        key=inputs_key(model_path, config),
+        intact=lambda _: xio.exists(xio.join(best_model, "config.json")),
+    )
+    if reused:
         log.info("%s: fine-tuning already done for these inputs, reusing it", out_dir)
-        return {"best_model": best_model, "training": path, "best_epoch": xio.read_json(path)["best_epoch"]}
-    _remove(path)  # best_model/ is about to change: no marker may vouch for it until done
+    return {"best_model": best_model, "training": xio.join(out_dir, "training.json"), "best_epoch": done["best_epoch"]}
+
+
+def _finetune(model_path: str, out_dir: str, config: XnliConfig) -> dict:
     data = load_training_data(config)
     log.info("fine-tuning %s on %d pairs (%s)", model_path, len(data.pairs), ", ".join(data.description["kinds"]))
     result = finetune(model_path, out_dir, data.pairs, data.selection, config)
     training = {
-        "inputs_key": key,
         "model": model_path,
         "config": _config_json(config),
         "data": data.description,
@@ -156,20 +159,23 @@ def run_finetune(model_path: str, out_dir: str, config: XnliConfig) -> dict:
         "best_selection_score": result.best_score,
         "history": result.history,
     }
-    xio.write_json(path, training)
-    return {"best_model": result.best_model, "training": path, "best_epoch": result.best_epoch}
+    xio.write_json(xio.join(out_dir, "training.json"), training)
+    return {"best_epoch": result.best_epoch}
 
 
 def run_test(best_model: str, out_dir: str, config: XnliConfig) -> str:
     """Predict every test pair of every language with the selected model; returns the folder of
     prediction files (skipped when they exist for the same model, config and data)."""
     pred_dir = xio.join(out_dir, "predictions", "test")
-    marker = xio.join(pred_dir, "_done.json")
-    key = inputs_key(best_model, config)
-    if _finished(marker, key):
+    _, reused = run_step(
+        StepMarkers(out_dir), "test", _test, best_model, pred_dir, config, key=inputs_key(best_model, config)
+    )
+    if reused:
         log.info("%s: test predictions already done for these inputs, reusing them", pred_dir)
-        return pred_dir
-    _remove(marker)
+    return pred_dir
+
+
+def _test(best_model: str, pred_dir: str, config: XnliConfig) -> dict:
     folder = check_model_folder(best_model, config.max_length)
     tokenizer = load_tokenizer(best_model, folder.vocab_size)
     model = load_classifier(best_model)
@@ -178,8 +184,7 @@ def run_test(best_model: str, out_dir: str, config: XnliConfig) -> str:
             ids = encode(tokenizer, pairs, config.max_length)
             preds = predict(model, ids, tokenizer.pad_token_id, config.eval_batch_size)
             write_predictions(xio.join(pred_dir, f"{lang}.tsv"), pairs, preds)
-    xio.write_json(marker, {"inputs_key": key, "languages": list(config.languages)})
-    return pred_dir
+    return {"languages": list(config.languages)}
 
 
 def write_predictions(uri: str, pairs: list[NliPair], preds: list[int]) -> None:
