@@ -59,11 +59,12 @@ def segment_hashes(texts: pa.Array, cfg: ExactDedupConfig) -> tuple[np.ndarray, 
 def exact_signatures(group: int, sources: list[tuple[int, str]], languages: list[str], sig_dir: str,
                      cfg: ExactDedupConfig) -> dict:
     """Stage 1 for one group of (rank, source URI): hash the rows of every wanted language into
-    `cfg.partitions` files. Skipped when done; returns {rows, hashes}."""
+    `cfg.partitions` files. Skipped when done; returns {rows, hashes, languages: rows per language}."""
     markers, name = StepMarkers(sig_dir), group_name(group)
     if (done := markers.result(name)) is not None:
         return done
     n_rows = n_hashes = 0
+    per_lang: Counter = Counter()
     with PartitionWriter(sig_dir, name, cfg.partitions, _SIG_SCHEMA) as out:
         for rank, uri in sources:
             for rows, table in iter_unit_batches(uri, None, cfg.batch_rows, ["text"]):
@@ -72,12 +73,13 @@ def exact_signatures(group: int, sources: list[tuple[int, str]], languages: list
                 doc, seg, h = segment_hashes(table["text"].filter(pa.array(wanted)).combine_chunks(), cfg)
                 rows, lang = rows[wanted], lang[wanted]
                 n_rows += len(rows)
+                per_lang.update(languages[i] for i in lang.tolist())
                 n_hashes += len(h)
                 if len(h):
                     out.write((h >> np.uint64(40)) % np.uint64(cfg.partitions),
                               {"hash": h, "lang": lang[doc], "rank": np.full(len(h), rank),
                                "row": rows[doc], "seg": seg})
-    result = {"rows": n_rows, "hashes": n_hashes}
+    result = {"rows": n_rows, "hashes": n_hashes, "languages": dict(sorted(per_lang.items()))}
     markers.mark(name, result)
     return result
 

@@ -1,26 +1,30 @@
-"""LSH bucket stage: documents sharing a bucket key (one identical band) in one partition become
-candidate pairs. With `verify`, each pair is decided once, in the partition of the *first* band
-where the two signatures agree (a pair that collides in all 14 bands is not checked 14 times),
-and kept only when the exact Jaccard of the two distinct shingle sets reaches
-`jaccard_threshold`: this removes the LSH false positives at Jaccard 0.5-0.8.
+"""LSH helpers of the bucket stage (`minhash.minhash_buckets`): documents sharing a bucket key
+(one identical band) in one partition become candidate pairs. With `verify`, each pair is
+decided once, in the partition of the *first* band where the two signatures agree (a pair that
+collides in all 14 bands is not checked 14 times), and kept only when the exact Jaccard of the
+two distinct shingle sets reaches `jaccard_threshold`: this removes the LSH false positives at
+Jaccard 0.5-0.8.
 
 Known limit: a bucket larger than `max_pairwise_bucket` only yields pairs with its first member;
 if that band is a pair's first common band, the pair is not re-checked in a later band (both
-documents were still compared with that first member)."""
+documents were still compared with that first member).
+
+Verification reads each source's docs file (signatures, distinct shingles) through a `DocStore`
+that holds a few of them at a time."""
 
 from __future__ import annotations
 
-import functools
 import itertools
+from collections import OrderedDict
 
 import numpy as np
 import pyarrow as pa
 
-from ..io import exists, fs_and_path, is_local, join
+from ..io import fs_and_path, is_local, join
 from .config import MinHashConfig
-from .units import ranked_units, read_arrays, write_arrays
 
 DOCS_FILE = "docs.arrow"
+OPEN_UNITS = 8  # docs files a DocStore holds at once (each is one source's signed documents)
 
 
 def node_keys(rank: int, rows: np.ndarray) -> np.ndarray:
@@ -57,11 +61,9 @@ def candidate_pairs(key: np.ndarray, node: np.ndarray, band: np.ndarray,
     return a[first], b[first], band[first]
 
 
-@functools.lru_cache(maxsize=32)
-def _load_docs(uri: str, version: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(rows (d,), sig (d, permutations), shingle offsets (d + 1,), shingles) of one unit's
-    docs.arrow, memory-mapped when local. Cached per process: every partition of the bucket stage
-    reads the same files, and they never change once written (`version` is the mtime)."""
+def _read_docs(uri: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(rows (d,), sig (d, permutations), shingle offsets (d + 1,), shingles) of one source's
+    docs.arrow, memory-mapped when local."""
     if is_local(uri):
         source = pa.memory_map(fs_and_path(uri)[1])
     else:
@@ -75,17 +77,26 @@ def _load_docs(uri: str, version: float) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 class DocStore:
-    """Signatures and distinct shingles of signed documents, looked up by node key."""
+    """Signatures and distinct shingles of signed documents, looked up by node key. Holds the
+    docs files of at most `max_units` sources, least recently used dropped first: memory is
+    `max_units` files whatever the corpus, if callers visit nodes grouped by rank."""
 
-    def __init__(self, sig_dir: str, units: list[dict]):
-        self.sig_dir, self.units, self._open = sig_dir, units, {}
+    def __init__(self, sig_dir: str, units: list[dict], max_units: int = OPEN_UNITS):
+        if max_units < 2:
+            raise ValueError(f"DocStore(max_units={max_units}): must be >= 2, a pair spans two sources")
+        self.sig_dir, self.units, self.max_units = sig_dir, units, max_units
+        self._open: OrderedDict[int, tuple] = OrderedDict()  # rank -> _read_docs(), oldest first
+        self.loads = 0  # files read: an evicted source read again counts again
 
-    def _unit(self, rank: int):
-        if rank not in self._open:
-            uri = join(self.sig_dir, self.units[rank]["uid"], DOCS_FILE)
-            fs, path = fs_and_path(uri)
-            self._open[rank] = _load_docs(uri, fs.modified(path).timestamp() if is_local(uri) else 0.0)
-        return self._open[rank]
+    def unit(self, rank: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        docs = self._open.pop(rank, None)
+        if docs is None:
+            if len(self._open) >= self.max_units:
+                self._open.popitem(last=False)  # before reading: never more than max_units held
+            docs = _read_docs(join(self.sig_dir, self.units[rank]["uid"], DOCS_FILE))
+            self.loads += 1
+        self._open[rank] = docs
+        return docs
 
     def locate(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(unit rank, position in that unit's docs file) of each node, vectorised."""
@@ -93,7 +104,7 @@ class DocStore:
         pos = np.zeros(len(nodes), np.int64)
         for r in np.unique(rank).tolist():
             m = rank == r
-            rows = self._unit(r)[0]
+            rows = self.unit(r)[0]
             pos[m] = np.searchsorted(rows, (nodes[m] & np.uint64(0xFFFFFFFF)).astype(rows.dtype))
         return rank, pos
 
@@ -103,15 +114,41 @@ class DocStore:
         out = None
         for r in np.unique(rank).tolist():
             m = rank == r
-            sig = self._unit(r)[1]
+            sig = self.unit(r)[1]
             if out is None:
                 out = np.empty((len(nodes), sig.shape[1]), sig.dtype)
             out[m] = sig[pos[m]]
         return out
 
     def shingles(self, rank: int, pos: int) -> np.ndarray:
-        _, _, off, vals = self._unit(rank)
+        _, _, off, vals = self.unit(rank)
         return vals[off[pos]:off[pos + 1]]
+
+
+def verified_pairs(store: DocStore, a: np.ndarray, b: np.ndarray, band: np.ndarray,
+                   cfg: MinHashConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs (a, b) (node keys, (pairs,)) first seen in `band` whose exact shingle
+    Jaccard reaches `cfg.jaccard_threshold`, in input order. Visited in (rank a, rank b) blocks:
+    a block needs two sources' docs and consecutive blocks share rank a, so a store of a few
+    sources reads each file about once per rank a."""
+    if not len(a):
+        return a, b
+    ra, rb = (a >> np.uint64(32)).astype(np.int64), (b >> np.uint64(32)).astype(np.int64)
+    order = np.lexsort((rb, ra))  # (pairs,): grouped by (rank a, rank b), stable within
+    ra, rb = ra[order], rb[order]
+    starts = np.flatnonzero(np.r_[True, (ra[1:] != ra[:-1]) | (rb[1:] != rb[:-1])])
+    ok = np.zeros(len(a), bool)
+    low, t = np.uint64(0xFFFFFFFF), cfg.jaccard_threshold
+    for s, e in zip(starts.tolist(), np.r_[starts[1:], len(a)].tolist()):
+        idx = order[s:e]
+        rows_a, sig_a, off_a, sh_a = store.unit(int(ra[s]))
+        rows_b, sig_b, off_b, sh_b = store.unit(int(rb[s]))
+        pa_ = np.searchsorted(rows_a, (a[idx] & low).astype(rows_a.dtype))
+        pb = np.searchsorted(rows_b, (b[idx] & low).astype(rows_b.dtype))
+        mine = first_common_band(sig_a[pa_], sig_b[pb], cfg) == band[idx]  # else decided in a lower band
+        ok[idx[mine]] = [jaccard(sh_a[off_a[i]:off_a[i + 1]], sh_b[off_b[j]:off_b[j + 1]]) >= t
+                         for i, j in zip(pa_[mine].tolist(), pb[mine].tolist())]
+    return a[ok], b[ok]
 
 
 def jaccard(x: np.ndarray, y: np.ndarray) -> float:
@@ -132,32 +169,3 @@ def first_common_band(sa: np.ndarray, sb: np.ndarray, cfg: MinHashConfig) -> np.
     """Lowest band where two signatures agree on all rows; (pairs,) from (pairs, permutations)."""
     eq = (sa == sb).reshape(len(sa), cfg.bands, cfg.rows).all(axis=2)  # (pairs, bands)
     return np.argmax(eq, axis=1)
-
-
-def minhash_buckets(partition: int, sig_dir: str, bucket_dir: str, cfg: MinHashConfig) -> int:
-    """Stage 2 for one partition: duplicate edges (a, b) between documents (node keys) written to
-    `bucket_dir/part-<p>.arrow`. Returns the edge count; skipped when the file exists."""
-    out = join(bucket_dir, f"part-{partition:05d}.arrow")
-    if exists(out):
-        return len(read_arrays(out)["a"])
-    units = ranked_units(sig_dir)
-    keys, nodes, bands = [], [], []
-    for u in units:
-        path = join(sig_dir, u["uid"], f"part-{partition:05d}.arrow")
-        if exists(path):
-            arr = read_arrays(path)
-            keys.append(arr["key"]); nodes.append(node_keys(u["rank"], arr["row"])); bands.append(arr["band"])
-    a = b = np.zeros(0, np.uint64)
-    if keys:
-        a, b, band = candidate_pairs(np.concatenate(keys), np.concatenate(nodes),
-                                     np.concatenate(bands), cfg.max_pairwise_bucket)
-        if cfg.verify and len(a):
-            store, t = DocStore(sig_dir, units), cfg.jaccard_threshold
-            mine = first_common_band(store.signatures(a), store.signatures(b), cfg) == band
-            a, b = a[mine], b[mine]  # pairs first seen in a lower band are decided there
-            (ra, pa_), (rb, pb) = store.locate(a), store.locate(b)
-            ok = np.array([jaccard(store.shingles(*x), store.shingles(*y)) >= t
-                           for x, y in zip(zip(ra.tolist(), pa_.tolist()), zip(rb.tolist(), pb.tolist()))], bool)
-            a, b = a[ok], b[ok]
-    write_arrays(out, {"a": a, "b": b})
-    return len(a)

@@ -25,7 +25,7 @@ from ..steps import StepMarkers
 from . import clusters as _clusters
 from .config import MinHashConfig
 from .hashing import combine
-from .lsh import DOCS_FILE, DocStore, candidate_pairs, first_common_band, jaccard, node_keys
+from .lsh import DOCS_FILE, DocStore, candidate_pairs, node_keys, verified_pairs
 from .shingles import shingle_hashes, unique_per_doc
 from .units import (LanguageWriter, PartitionWriter, group_bounds, group_name, iter_unit_batches,
                     language_index, part_name, read_partition, write_arrays)
@@ -167,23 +167,12 @@ def minhash_buckets(partition: int, sig_dir: str, bucket_dir: str, n_sources: in
             m = arr["lang"] == li
             a, b, band = candidate_pairs(arr["key"][m], nodes[m], arr["band"][m], cfg.max_pairwise_bucket)
             if store is not None and len(a):
-                a, b = _verified(store, a, b, band, cfg)
+                a, b = verified_pairs(store, a, b, band, cfg)
             a_l.append(a); b_l.append(b)
     a, b = np.concatenate(a_l), np.concatenate(b_l)
     write_arrays(join(bucket_dir, f"{name}.arrow"), {"a": a, "b": b})
     markers.mark(name, int(len(a)))
     return int(len(a))
-
-
-def _verified(store: DocStore, a, b, band, cfg: MinHashConfig):
-    """The candidate pairs first seen in this band whose exact shingle Jaccard reaches the threshold."""
-    mine = first_common_band(store.signatures(a), store.signatures(b), cfg) == band
-    a, b = a[mine], b[mine]  # pairs first seen in a lower band are decided there
-    (ra, pa_), (rb, pb) = store.locate(a), store.locate(b)
-    t = cfg.jaccard_threshold
-    ok = np.array([jaccard(store.shingles(*x), store.shingles(*y)) >= t
-                   for x, y in zip(zip(ra.tolist(), pa_.tolist()), zip(rb.tolist(), pb.tolist()))], bool)
-    return a[ok] if len(ok) else a[:0], b[ok] if len(ok) else b[:0]
 
 
 def minhash_remove(group: int, sources: list[tuple[int, str]], languages: list[str], cluster_dir: str,

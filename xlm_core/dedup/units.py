@@ -126,10 +126,11 @@ class PartitionWriter:
     def write(self, part: np.ndarray, columns: dict[str, np.ndarray]) -> None:
         order = np.argsort(part, kind="stable")
         part = part[order]
+        cols = [np.asarray(columns[f.name])[order] for f in self.schema]  # sorted once, sliced per partition
         bounds = np.searchsorted(part, np.arange(self.partitions + 1, dtype=part.dtype))
         for p in np.unique(part).tolist():
             a, b = bounds[p], bounds[p + 1]
-            batch = pa.record_batch([pa.array(columns[f.name][order][a:b], f.type) for f in self.schema],
+            batch = pa.record_batch([pa.array(c[a:b], f.type) for c, f in zip(cols, self.schema)],
                                     schema=self.schema)
             self._writer(p).write_batch(batch)
 
@@ -202,22 +203,3 @@ class LanguageWriter:
         self._stack.__exit__(*exc)
         return False
 
-
-# --- transitional: the per-unit API of the cluster stage, until it takes rank ranges ---------
-def unit_id(unit_path: str) -> str:
-    import xxhash
-
-    return xxhash.xxh64_hexdigest(unit_path.encode())
-
-
-def ranked_units(stage_dir: str) -> list[dict]:
-    from ..io import exists, read_json
-
-    fs, path = fs_and_path(stage_dir)
-    dirs = sorted(fs.ls(path, detail=False)) if fs.exists(path) else []
-    names = [d.rstrip("/").rsplit("/", 1)[-1] for d in dirs]
-    markers = [read_json(m) for m in (join(stage_dir, n, "_SUCCESS.json") for n in names) if exists(m)]
-    markers.sort(key=lambda m: (m["unit_index"] is None, m["unit_index"] or 0, m["unit_path"]))
-    for rank, m in enumerate(markers):
-        m["rank"], m["uid"] = rank, unit_id(m["unit_path"])
-    return markers
