@@ -32,9 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from xlm_core.dedup import DedupConfig, run_exact_dedup  # noqa: E402
-from xlm_core.dedup.minhash import (minhash_buckets, minhash_clusters, minhash_remove,  # noqa: E402
-                                    minhash_signatures)
-from xlm_core.dedup.units import unit_id  # noqa: E402
+from xlm_core.dedup.clusters import run_clusters  # noqa: E402
+from xlm_core.dedup.minhash import minhash_buckets, minhash_remove, minhash_signatures  # noqa: E402
 from xlm_core.document import Document, to_table  # noqa: E402
 
 WET = REPO.parent / "shared/data/commoncrawl/CC-MAIN-2026-12-wet-head263.warc.wet.gz"
@@ -89,23 +88,24 @@ class Clock:
 
 def ours_near(units: list[str], work: Path) -> dict:
     cfg = DedupConfig().minhash
-    sig, buckets, clusters = (str(work / d) for d in ("sig", "buckets", "clusters"))
+    sig, buckets, clusters, out = (str(work / d) for d in ("sig", "buckets", "clusters", "out"))
+    sources = list(enumerate(units))  # one group per unit, as a build with execution.tasks >= units
     t = {}
     with Clock() as c:
-        for i, u in enumerate(units):
-            minhash_signatures(u, "en", sig, cfg, unit_index=i)
+        for g, s in enumerate(sources):
+            minhash_signatures(g, [s], ["en"], sig, cfg)
     t["signature"] = c
     with Clock() as c:
         for p in range(cfg.partitions):
-            minhash_buckets(p, sig, buckets, cfg)
+            minhash_buckets(p, sig, buckets, len(sources), cfg)
     t["buckets"] = c
     with Clock() as c:
-        minhash_clusters(sig, buckets, clusters, cfg)
+        run_clusters(buckets, clusters, cfg)
     t["cluster"] = c
     kept = 0
     with Clock() as c:
-        for i, u in enumerate(units):
-            kept += minhash_remove(u, "en", clusters, str(work / "out" / f"{i}-{unit_id(u)}.parquet"), cfg)["kept"]
+        for g, s in enumerate(sources):
+            kept += minhash_remove(g, [s], ["en"], clusters, out, cfg)["stats"]["kept"]
     t["filter"] = c
     return {"times": t, "kept": kept}
 
