@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 
@@ -16,6 +17,9 @@ class BuildLayout:
     output: str
     name: str
     cache_dir: str
+    keep_cache: bool = False
+    """`download.keep_cache`: keep a remote input in `cache_dir` after its unit is done (default:
+    delete it then, keeping only its receipt, so the cache holds the inputs in flight)."""
 
     @classmethod
     def from_spec(cls, spec) -> "BuildLayout":
@@ -27,14 +31,24 @@ class BuildLayout:
         else:
             # Downloads are read back many times: keep them on local disk, not in the bucket.
             cache = os.path.join(os.path.expanduser("~"), ".cache", "xlm-pipeline", "downloads")
-        return cls(output=spec.output, name=spec.name, cache_dir=cache)
+        keep = bool(spec.section("download").get("keep_cache", False))
+        return cls(output=spec.output, name=spec.name, cache_dir=cache, keep_cache=keep)
 
     @property
     def dataset_dir(self) -> str:
         return join(self.output, self.name)
 
+    @property
+    def units_dir(self) -> str:
+        """Stage dir of the units: `<unit_id>/` outputs and `_done/<unit_id>.json` markers."""
+        return join(self.dataset_dir, "_work", "units")
+
     def unit_dir(self, unit_id: str) -> str:
-        return join(self.dataset_dir, "_work", "units", unit_id)
+        return join(self.units_dir, unit_id)
+
+    def cache_path(self, uri: str) -> str:
+        """Where the remote input `uri` is downloaded to (its receipt sits beside it)."""
+        return join(self.cache_dir, hashlib.sha256(uri.encode()).hexdigest()[:16], os.path.basename(uri))
 
     def version_dir(self, version: str) -> str:
         return join(self.dataset_dir, version)

@@ -185,8 +185,10 @@ def finish_clusters(plan_uri: str) -> None:
 
 
 def languages_of(plan_uri: str, shard_results: list[dict]) -> list[LanguageResult]:
-    """Per-language totals and shard lists, in dataset order (groups in order)."""
-    by_lang: dict[str, dict] = {}
+    """Per-language totals and shard lists, in dataset order (groups in order); every language of
+    the spec is listed, an empty one with 0 documents (the manifest warns about it)."""
+    by_lang: dict[str, dict] = {lang: {"shards": [], "documents": 0, "characters": 0}
+                                for lang in load_plan(plan_uri)["languages"]}
     for res in shard_results:
         for lang, r in res.items():
             acc = by_lang.setdefault(lang, {"shards": [], "documents": 0, "characters": 0})
