@@ -148,11 +148,11 @@ def _unit_results(groups: list[list[dataset.InputFile]], futures) -> list[datase
     )
 
 
-def _run_stage(runner, stage: dataset.Stage, plan_uri: str, bar, progress) -> list:
+def _run_stage(runner, step_task, stage: dataset.Stage, plan_uri: str, bar, progress) -> list:
     """All steps of one stage (a `rounds` stage: repeated until no step reports a change)."""
     round_no = 0
     while True:
-        futures = [runner.submit(stage_step, {"plan_uri": plan_uri, "stage": stage.name, "step": i,
+        futures = [runner.submit(step_task, {"plan_uri": plan_uri, "stage": stage.name, "step": i,
                                               "round_no": round_no}) for i in range(stage.steps)]
         results = [f.result() for f in futures]
         bar.update(1)
@@ -206,7 +206,7 @@ def build_dataset(spec_path: str, show_progress: bool = False, runner: str | Non
         for stage in stages:
             bar.set_postfix_str(stage.name)
             logger.info("stage %s: %d steps", stage.name, stage.steps)
-            results[stage.name] = _run_stage(tr, stage, plan_uri, bar, progress)
+            results[stage.name] = _run_stage(tr, step_task, stage, plan_uri, bar, progress)
         bar.close()
     langs = dataset.languages_of(plan_uri, results["shards"])
     manifest = manifest_task(spec_path, units, langs, dataset.stage_counters(results))
