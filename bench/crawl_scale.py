@@ -87,6 +87,9 @@ def crawl(scale: float, seed: int, root: Path, files: int | None = None) -> Path
     return out
 
 
+TASKS = 8  # execution.tasks and hash partitions: a few times the cores, sized for ~200 MB of text
+
+
 def write_spec(tmp: Path, crawl_dir: Path) -> Path:
     import yaml
 
@@ -107,13 +110,15 @@ def write_spec(tmp: Path, crawl_dir: Path) -> Path:
             "per_language": {"zh": {"min_chars": 100}},
         },
         "dedup": {
-            "exact": {"segment": "line", "whole_document": True},
-            "minhash": {"bands": 14, "rows": 8},
+            "exact": {"segment": "line", "whole_document": True, "partitions": TASKS or 32},
+            "minhash": {"bands": 14, "rows": 8, "partitions": TASKS or 32},
         },
         # Relative (to the build's cwd): the spec, hence the manifest, is then the same bytes in
         # every work folder, so two builds' manifests can be compared.
         "output": "out",
     }
+    if TASKS:  # `--tasks 0` for trees older than the `execution` section
+        spec["execution"] = {"tasks": TASKS}
     path = tmp / "crawl_scale.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path
@@ -999,6 +1004,9 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--keep", action="store_true", help="keep the build folders (printed)"
     )
+    ap.add_argument("--tasks", type=int, default=TASKS,
+                    help="execution.tasks and dedup partitions of the spec (0: no execution section, "
+                         "32 partitions, for trees before it existed)")
     ap.add_argument("--datatrove-child", help=argparse.SUPPRESS)
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == [
@@ -1006,6 +1014,8 @@ def main(argv=None) -> int:
     ]:  # before argparse: the wrapped command's own options are not ours
         return wrap(argv[1:])
     args = ap.parse_args(argv)
+    global TASKS
+    TASKS = args.tasks
     if args.datatrove_child:
         datatrove_child(args.datatrove_child)
         return 0

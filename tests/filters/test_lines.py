@@ -15,14 +15,21 @@ WET = Path(__file__).resolve().parents[2] / "data_specs/samples/commoncrawl/CC-M
 def test_boilerplate_lines_go_prose_stays():
     body = prose(60)
     text = f"Skip to content\nAccept cookies\n{body}\n© 2024 Example Ltd. All rights reserved.\n| » |"
-    stats = Counter()
-    assert clean_lines(text, FilterConfig(), stats) == body
-    assert stats == Counter({"lines_removed.boilerplate": 3, "lines_removed.no_letters": 1})
+    [(cleaned, removed)] = clean_lines([text], FilterConfig())
+    assert cleaned == body
+    assert removed == (("lines_removed.boilerplate", 3), ("lines_removed.no_letters", 1))
 
 
 def test_long_paragraph_mentioning_cookies_survives():
     para = "This article explains how cookies were baked in the village " + prose(40, per_line=100)
-    assert clean_lines(para, FilterConfig(), Counter()) == para
+    assert clean_lines([para], FilterConfig()) == [(para, ())]
+
+
+def test_blank_lines_left_by_removed_lines_collapse():
+    text = "first\n\n© Example Ltd\n\n\nsecond\n12345\n"
+    assert clean_lines([text, "  ", ""], FilterConfig()) == [
+        ("first\n\nsecond", (("lines_removed.boilerplate", 1), ("lines_removed.no_letters", 1))),
+        ("", ()), ("", ())]
 
 
 def test_only_web_sources_are_cleaned():
@@ -45,9 +52,9 @@ def test_real_wet_records_lose_lines_not_prose():
         for rec in ArchiveIterator(f):
             if rec.rec_type == "conversion":
                 records.append(rec.content_stream().read().decode("utf-8", "replace"))
-    stats = Counter()
-    cleaned = [clean_lines(t, FilterConfig(), stats) for t in records]
-    assert stats["lines_removed.boilerplate"] + stats["lines_removed.no_letters"] > 0
+    results = clean_lines(records, FilterConfig())
+    cleaned = [text for text, _ in results]
+    assert sum(n for _, removed in results for _, n in removed) > 0
     before = sum(len(t) for t in records)
     after = sum(len(t) for t in cleaned)
     assert 0.5 * before < after < before  # boilerplate is a minority of the characters

@@ -24,6 +24,7 @@ from xlm_core.document import SCHEMA, Document, to_table
 from xlm_core.extract.warc import WarcExtractConfig, iter_warc
 from xlm_core.extract.wikipedia import WikiExtractConfig, iter_wikipedia
 from xlm_core.filters import DroppedWriter, FilterConfig, apply_filters
+from xlm_core.filters.apply import BATCH_DOCS as FILTER_BATCH_DOCS
 from xlm_core.io import atomic_open, canonical_json, fs_and_path, join, sha256_file
 from xlm_core.langid import LangIdConfig, LanguageIdentifier, identify
 from xlm_core.shards.manifest import code_version
@@ -164,12 +165,20 @@ def _filter(docs: Iterator[Document], spec, stats: Counter, sink=None) -> Iterat
     if not section or not section.get("enabled", True):
         yield from _count_kept(docs, stats)
         return
+    # The filters judge a batch of one language at once (vectorised): buffer per language. Rows of
+    # a language keep input order, which is all the unit file keeps.
     configs: dict[str, object] = {}
+    buffers: dict[str, list[Document]] = {}
     for doc in docs:
-        config = configs.get(doc.language)
-        if config is None:
-            config = configs[doc.language] = FilterConfig.from_spec(section, doc.language)
-        yield from apply_filters([doc], config, stats, sink)
+        if doc.language not in configs:
+            configs[doc.language] = FilterConfig.from_spec(section, doc.language)
+        buf = buffers.setdefault(doc.language, [])
+        buf.append(doc)
+        if len(buf) >= FILTER_BATCH_DOCS:
+            yield from apply_filters(buf, configs[doc.language], stats, sink)
+            buffers[doc.language] = []
+    for lang in sorted(buffers):
+        yield from apply_filters(buffers[lang], configs[lang], stats, sink)
 
 
 def _count_kept(docs, stats):

@@ -1,22 +1,24 @@
-"""Document length in words (or characters for languages without spaces)."""
+"""Length rules: a hard cap on raw characters (checked before any tokenisation), then words
+(characters for char-based languages, see text.py)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
 
 from .config import FilterConfig
 
 
-def check_max_chars(text: str, cfg: FilterConfig) -> str | None:
-    """Cheap guard run before any tokenization, so one 50 MB line costs a `len`, not a split."""
-    if len(text) > cfg.max_chars:
-        return "length.too_many_chars"
-    return None
+def too_many_chars(length: int, cfg: FilterConfig) -> bool:
+    """Cheap guard run before line cleanup and tokenisation: one 50 MB line costs a `len`."""
+    return length > cfg.max_chars
 
 
-def check_length(n_words: int, cfg: FilterConfig) -> str | None:
-    """`n_words` counts characters for char-based languages (see text.words)."""
+def length_rules(n_words: np.ndarray, cfg: FilterConfig) -> Iterator[tuple[str, np.ndarray]]:
+    """(reason, fails (D,)) in rule order; `n_words` (D,) counts characters for char-based
+    languages."""
     lo, hi = (cfg.min_chars, cfg.max_chars) if cfg.char_based else (cfg.min_words, cfg.max_words)
-    if n_words < lo:
-        return "length.too_short"
-    if n_words > hi:
-        return "length.too_long"
-    return None
+    yield "length.no_words", n_words == 0
+    yield "length.too_short", n_words < lo
+    yield "length.too_long", n_words > hi
