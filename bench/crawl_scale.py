@@ -958,6 +958,7 @@ def _floats(s: str) -> list[float]:
 
 
 def main(argv=None) -> int:
+    global TASKS
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scales", type=_floats, default=[1.0, 8.0])
     ap.add_argument(
@@ -1014,7 +1015,6 @@ def main(argv=None) -> int:
     ]:  # before argparse: the wrapped command's own options are not ours
         return wrap(argv[1:])
     args = ap.parse_args(argv)
-    global TASKS
     TASKS = args.tasks
     if args.datatrove_child:
         datatrove_child(args.datatrove_child)

@@ -27,7 +27,7 @@ def test_deploy_all_registers_every_flow_on_its_pool(deployed):
         got = {name: client.read_deployment_by_name(name) for name in DEPLOYMENTS}
     assert {name: d.work_pool_name for name, d in got.items()} == DEPLOYMENTS
     build = got["build_dataset/build-dataset"]
-    assert build.parameters == {"spec_path": "data_specs/demo.yaml"}
+    assert build.parameters == {"spec_path": "data_specs/demo.yaml", "runner": None, "workers": None, "dask_address": None}
     assert "data" in build.tags
     (schedule,) = build.schedules
     assert schedule.schedule.cron == "0 4 12 * *" and schedule.active
