@@ -118,7 +118,8 @@ def write_spec(tmp: Path, crawl_dir: Path) -> Path:
         "output": "out",
     }
     if TASKS:  # `--tasks 0` for trees older than the `execution` section
-        spec["execution"] = {"tasks": TASKS}
+        # 2 threads on 2 cores: datatrove runs 1 task; more threads only add buffers in memory
+        spec["execution"] = {"tasks": TASKS, "workers": 2}
     path = tmp / "crawl_scale.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path

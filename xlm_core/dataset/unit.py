@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 DOCUMENTS = "documents.parquet"
 DROPPED = "dropped.parquet"
-_BATCH_ROWS = 5_000
+_BATCH_ROWS = 1_000  # rows buffered per language before a row group is written: memory ~ rows × languages × doc size
 """Rows of one language per row group of a unit file; the unit holds at most this many documents
 per language in memory."""
 
