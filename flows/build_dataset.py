@@ -179,8 +179,7 @@ def build_dataset(spec_path: str, show_progress: bool = False, runner: str | Non
 
     check_writable(spec.output)
     inputs = discover_inputs(spec_path)
-    tasks = spec.section("execution").get("tasks", dataset.stages.DEFAULT_TASKS)
-    bounds = group_bounds(len(inputs), tasks)
+    bounds = group_bounds(len(inputs), dataset.stages.tasks_of(spec))
     groups = [inputs[bounds[g]:bounds[g + 1]] for g in range(len(bounds) - 1)]
     logger.info("%d input files in %d groups", len(inputs), len(groups))
     units_task, step_task, plan_task, manifest_task = with_cross_run_cache(
@@ -190,9 +189,10 @@ def build_dataset(spec_path: str, show_progress: bool = False, runner: str | Non
         progress = create_progress_artifact(progress=0.0, description=f"{spec.name}: input files processed")
         futures = [tr.submit(units_task, {"group": g, "inputs": grp, "spec_path": spec_path})
                    for g, grp in enumerate(groups)]
+        sizes = {id(f): len(grp) for f, grp in zip(futures, groups)}
         bar = tqdm(total=len(inputs), desc="inputs", unit="file", disable=not show_progress)
         for fut in as_completed(futures):
-            bar.update(len(groups[futures.index(fut)]))
+            bar.update(sizes[id(fut)])
             update_progress_artifact(progress, progress=100.0 * bar.n / max(len(inputs), 1))
         bar.close()
         units = _unit_results(groups, futures)
@@ -229,17 +229,14 @@ def build_dataset(spec_path: str, show_progress: bool = False, runner: str | Non
     }
 
 
-def task_runner(spec, *, runner: str | None = None, workers: int | None = None, dask_address: str | None = None,
-                processes: int | None = None, dask_workers: int | None = None):
+def task_runner(spec, *, runner: str | None = None, workers: int | None = None, dask_address: str | None = None):
     """The build's task runner. Threads by default (downloads overlap), sized by
     `execution.workers` or `download.max_concurrency`; N local processes; or Dask: an existing
     cluster (`dask_address`) or a LocalCluster of `workers` single-threaded processes. Arguments
-    win over the spec's `execution` section; `processes` / `dask_workers` are the CLI's spellings."""
+    win over the spec's `execution` section."""
     ex = spec.section("execution")
-    if processes:
-        runner, workers = "processes", processes
-    if dask_workers or dask_address:
-        runner, workers = "dask", dask_workers or workers
+    if dask_address:
+        runner = "dask"
     runner = runner or ex.get("runner", "threads")
     dask_address = dask_address or ex.get("dask_address")
     workers = workers or ex.get("workers") or spec.section("download").get("max_concurrency", 4)

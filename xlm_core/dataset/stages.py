@@ -37,6 +37,11 @@ from xlm_core.steps import StepMarkers
 DEFAULT_TASKS = 32
 
 
+def tasks_of(spec) -> int:
+    """`execution.tasks`: steps per stage at most (input groups, source groups, partition slices)."""
+    return spec.section("execution").get("tasks", DEFAULT_TASKS)
+
+
 @dataclass(frozen=True, slots=True)
 class Stage:
     name: str
@@ -61,7 +66,7 @@ def _sources_after(out_dir: str, groups: int, languages: list[str]) -> list[str]
 def make_plan(spec, layout: BuildLayout, units: list[UnitResult], version: str) -> dict:
     """Decide every stage of `version`'s dedup and shard writing; JSON-able."""
     languages = sorted(spec.languages)
-    tasks = spec.section("execution").get("tasks", DEFAULT_TASKS)
+    tasks = tasks_of(spec)
     config = DedupConfig.from_spec(spec.section("dedup")) if spec.section("dedup") else None
     work = join(layout.dataset_dir, "_work", "versions", version)
     sources = list(dict.fromkeys(f for u in units for f in u.files.values()))  # one file per unit
